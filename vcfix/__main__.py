@@ -1,0 +1,5 @@
+import sys
+
+from vcfix.cli import main
+
+sys.exit(main())

@@ -1,0 +1,116 @@
+"""Where things live on a VCSA, resolved under ``--root``.
+
+Every vendor tool and file vcfix touches is named here by its real absolute path
+on the appliance. :class:`Appliance` maps those paths under a root folder (``/``
+on a real appliance, a lab folder in rehearsals and tests), so that the same code
+serves both.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Tuple
+
+from vcfix.errors import VcfixError
+
+ROOT_ENV = "VCFIX_ROOT"
+
+# Vendor tools: name -> candidate absolute paths on the appliance, first found wins.
+TOOLS: Dict[str, Tuple[str, ...]] = {
+    "vecs-cli": ("/usr/lib/vmware-vmafd/bin/vecs-cli",),
+    "vmafd-cli": ("/usr/lib/vmware-vmafd/bin/vmafd-cli",),
+    "dir-cli": ("/usr/lib/vmware-vmafd/bin/dir-cli",),
+    "certificate-manager": ("/usr/lib/vmware-vmca/bin/certificate-manager",),
+    "certool": ("/usr/lib/vmware-vmca/bin/certool",),
+    "service-control": ("/usr/bin/service-control",),
+    "lwregshell": ("/opt/likewise/bin/lwregshell",),
+    "ldapsearch": ("/opt/likewise/bin/ldapsearch", "/usr/bin/ldapsearch"),
+    "vdcrepadmin": ("/usr/lib/vmware-vmdir/bin/vdcrepadmin",),
+    "vdcadmintool": ("/usr/lib/vmware-vmdir/bin/vdcadmintool",),
+    "lstool": (
+        "/usr/lib/vmware-lookupsvc/tools/lstool.py",
+        "/usr/lib/vmidentity/tools/scripts/lstool.py",
+    ),
+}
+
+# Files: name -> absolute path on the appliance.
+FILES: Dict[str, str] = {
+    "node_type": "/etc/vmware/deployment.node.type",
+    "update_conf": "/etc/applmgmt/appliance/update.conf",
+    "cm_log": "/var/log/vmware/vmcad/certificate-manager.log",
+    "fixsts_dir": "/tmp/vmware-fixsts",
+    "fixsts_log": "/tmp/vmware-fixsts/fix_sts_cert.log",
+    "fixsts_default": "/root/fixsts.sh",
+    "state_dir": "/var/lib/vcfix",
+}
+
+NODE_TYPES = ("embedded", "infrastructure", "management")
+
+
+def default_root() -> Path:
+    return Path(os.environ.get(ROOT_ENV) or "/")
+
+
+@dataclass(frozen=True)
+class Appliance:
+    """A VCSA file system seen under ``root``."""
+
+    root: Path
+
+    def path(self, appliance_path: str) -> Path:
+        """``appliance_path`` (absolute, as on a real VCSA) under the root."""
+        return self.root / appliance_path.lstrip("/")
+
+    def file(self, name: str) -> Path:
+        return self.path(FILES[name])
+
+    def tool(self, name: str) -> Path:
+        """The first existing candidate path for a vendor tool.
+
+        Raises :class:`VcfixError` naming every path tried when none exists.
+        """
+        candidates = [self.path(p) for p in TOOLS[name]]
+        for candidate in candidates:
+            if candidate.exists():
+                return candidate
+        tried = ", ".join(str(c) for c in candidates)
+        raise VcfixError(
+            f"{name} not found (looked at {tried})",
+            hint=self._root_hint(),
+        )
+
+    def _root_hint(self) -> str | None:
+        if str(self.root) == "/":
+            return "is this a vCenter Server Appliance? Use --root to point at an appliance root."
+        return f"is {self.root} an appliance root (for example one made by 'vcfix lab create')?"
+
+    def node_type(self) -> str:
+        path = self.file("node_type")
+        try:
+            value = path.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise VcfixError(
+                f"cannot read the node type from {path}: {exc.strerror}", hint=self._root_hint()
+            ) from exc
+        if value not in NODE_TYPES:
+            raise VcfixError(f"{path} holds an unknown node type: {value!r}")
+        return value
+
+    def version(self) -> str:
+        """The appliance build from update.conf, e.g. ``7.0.3.01400``."""
+        path = self.file("update_conf")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise VcfixError(
+                f"cannot read the version from {path}: {exc.strerror}", hint=self._root_hint()
+            ) from exc
+        except ValueError as exc:
+            raise VcfixError(f"{path} is not valid JSON: {exc}") from exc
+        version = data.get("version") if isinstance(data, dict) else None
+        if not isinstance(version, str) or not version.strip():
+            raise VcfixError(f"{path} has no 'version' key")
+        return version.strip()

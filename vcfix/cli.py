@@ -1,0 +1,134 @@
+"""Command line entry point: global options, dispatch, and the crash handler.
+
+Each command lives in ``vcfix/commands/<name>.py`` and provides
+``register(subparsers, parent)`` which adds its sub-parser and sets
+``func=run``, where ``run(args) -> int`` returns the exit code. Command modules
+import their heavy dependencies inside ``run`` so that ``vcfix --help`` and
+``vcfix diagnose`` start fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import importlib
+import os
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Callable, List, Optional, Sequence
+
+from vcfix import __version__
+from vcfix.appliance import ROOT_ENV, default_root
+from vcfix.errors import EXIT_INTERRUPTED, EXIT_USAGE, VcfixError
+
+COMMANDS = (
+    "vcfix.commands.diagnose",
+    "vcfix.commands.lab",
+)
+
+WIZARD_COMMAND = "fix"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    # Global options are accepted before or after the command name.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--root",
+        type=Path,
+        default=argparse.SUPPRESS,
+        help=f"appliance root folder (env {ROOT_ENV}, default /)",
+    )
+    common.add_argument(
+        "--no-color", action="store_true", default=argparse.SUPPRESS, help="never use colour"
+    )
+    parser = argparse.ArgumentParser(
+        prog="vcfix",
+        description="Diagnose and fix expired vCenter Server certificates.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"vcfix {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(name).register(sub, common)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    if not hasattr(args, "root"):
+        args.root = default_root()
+    if not hasattr(args, "no_color"):
+        args.no_color = bool(os.environ.get("NO_COLOR"))
+    func: Optional[Callable[[argparse.Namespace], int]] = getattr(args, "func", None)
+    if func is None:
+        if args.command is None and _interactive() and _has_command(parser, WIZARD_COMMAND):
+            args = parser.parse_args([WIZARD_COMMAND, *(argv or [])])
+            args.root = getattr(args, "root", default_root())
+            args.no_color = getattr(args, "no_color", False)
+            func = args.func
+        else:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+    assert func is not None
+    try:
+        return func(args)
+    except VcfixError as exc:
+        print(exc.render(), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("\nvcfix: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception:  # noqa: BLE001 - anything else is a bug: keep a report
+        path = write_crash_report(list(argv or sys.argv[1:]))
+        print(
+            f"vcfix: internal error (a bug in vcfix). Crash report: {path}\n"
+            "Nothing more was changed after the error; please send the report to the vcfix team.",
+            file=sys.stderr,
+        )
+        return 70
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
+def _has_command(parser: argparse.ArgumentParser, name: str) -> bool:
+    for action in parser._subparsers._group_actions if parser._subparsers else []:
+        choices = getattr(action, "choices", None) or {}
+        if name in choices:
+            return True
+    return False
+
+
+def crash_dir() -> Path:
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(base) / "vcfix" / "crash"
+
+
+def write_crash_report(argv: List[str]) -> Path:
+    stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    text = (
+        f"vcfix {__version__} crash at {stamp}\n"
+        f"python {sys.version.split()[0]} on {sys.platform}\n"
+        f"command: vcfix {' '.join(_redact_argv(argv))}\n\n{traceback.format_exc()}"
+    )
+    for directory in (crash_dir(), Path(tempfile.gettempdir())):
+        try:
+            directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+            path = directory / f"vcfix-crash-{stamp}-{os.getpid()}.txt"
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            return path
+        except OSError:
+            continue
+    sys.stderr.write(text)
+    return Path("<stderr>")
+
+
+def _redact_argv(argv: List[str]) -> List[str]:
+    # vcfix never takes secrets on its command line, but be safe with reports.
+    return ["********" if "password" in a.lower() and "=" in a else a for a in argv]

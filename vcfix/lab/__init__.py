@@ -1,0 +1,1 @@
+"""The lab: a simulated vCenter Server Appliance for rehearsals and tests."""
