@@ -41,8 +41,8 @@ FILES: Dict[str, str] = {
     "node_type": "/etc/vmware/deployment.node.type",
     "update_conf": "/etc/applmgmt/appliance/update.conf",
     "cm_log": "/var/log/vmware/vmcad/certificate-manager.log",
-    "fixsts_dir": "/tmp/vmware-fixsts",
-    "fixsts_log": "/tmp/vmware-fixsts/fix_sts_cert.log",
+    "fixsts_dir": "/tmp/vmware-fixsts",  # noqa: S108 - the vendor script's own path
+    "fixsts_log": "/tmp/vmware-fixsts/fix_sts_cert.log",  # noqa: S108
     "fixsts_default": "/root/fixsts.sh",
     "state_dir": "/var/lib/vcfix",
 }

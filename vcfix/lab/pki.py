@@ -82,7 +82,9 @@ def make_leaf(issuer: Issued, subject: x509.Name, not_before: dt.datetime,
 
     key = key or new_key()
     builder = _builder(subject, key, not_before, not_after, issuer)
-    builder = builder.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+    builder = builder.add_extension(
+        x509.BasicConstraints(ca=False, path_length=None), critical=True
+    )
     general: List[x509.GeneralName] = [x509.DNSName(s) for s in sans]
     general += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips]
     if general:
