@@ -1,0 +1,35 @@
+"""All parsers of the pre-upgrade check, in one import.
+
+The VMDIR tools live in :mod:`vcfix.replication.parsers_vmdir`, ``lstool.py`` in
+:mod:`vcfix.replication.parsers_lstool`; this module re-exports both.
+"""
+
+from __future__ import annotations
+
+from vcfix.replication.parsers_lstool import Endpoint, Registration, parse_lstool
+from vcfix.replication.parsers_vmdir import (
+    STATE_NAMES,
+    DirectoryServer,
+    PartnerStatus,
+    check_vdcrepadmin_failure,
+    parse_partner_status,
+    parse_partners,
+    parse_server_entries,
+    parse_servers,
+    parse_vmdir_state,
+)
+
+__all__ = [
+    "STATE_NAMES",
+    "DirectoryServer",
+    "Endpoint",
+    "PartnerStatus",
+    "Registration",
+    "check_vdcrepadmin_failure",
+    "parse_lstool",
+    "parse_partner_status",
+    "parse_partners",
+    "parse_server_entries",
+    "parse_servers",
+    "parse_vmdir_state",
+]
