@@ -1,0 +1,60 @@
+"""``vcfix diagnose``: what expired, what will, and what to run, in one command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from vcfix.errors import VcfixError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+             common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser(
+        "diagnose",
+        parents=[common],
+        help="check every VECS and STS certificate and print the remediation plan",
+        description="Check every VECS store and the STS signing certificate, classify what "
+        "expired or expires soon, and print the ordered remediation plan. Exit codes: "
+        "0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.",
+    )
+    parser.add_argument("--json", action="store_true", help="print the JSON document")
+    parser.add_argument("--warn-days", type=_days, default=180, metavar="N",
+                        help="report certificates expiring within N days (default 180)")
+    parser.add_argument("--timeout", type=float, default=120.0, metavar="S",
+                        help="give up on a vendor command after S seconds (default 120)")
+    parser.set_defaults(func=run)
+
+
+def _days(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from vcfix import clock
+    from vcfix.appliance import Appliance
+    from vcfix.examine import examine
+    from vcfix.model import Diagnosis
+    from vcfix.report import render
+    from vcfix.runner import Runner
+    from vcfix.style import Style, use_color
+
+    try:
+        appliance = Appliance(args.root)
+        diagnosis = examine(appliance, warn_days=args.warn_days,
+                            runner=Runner(appliance, timeout=args.timeout))
+    except VcfixError as exc:  # nothing could be read at all
+        diagnosis = Diagnosis.unknown(None, exc.render(), clock.now())
+    if args.json:
+        json.dump(diagnosis.to_json(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(render(diagnosis, Style(use_color(sys.stdout, args.no_color))))
+    return diagnosis.exit_code

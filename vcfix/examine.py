@@ -1,0 +1,52 @@
+"""Collect and judge: the whole diagnosis of one appliance.
+
+Used by ``vcfix diagnose`` and by ``vcfix fix`` before and after its steps.
+Whatever could not be read makes the result ``unknown`` (unless something in
+use is already known to be expired, which stays ``critical``); the messages
+name the commands concerned.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Optional
+
+from vcfix import clock
+from vcfix.appliance import Appliance
+from vcfix.classify import DEFAULT_WARN_DAYS
+from vcfix.collect import collect
+from vcfix.model import Diagnosis, diagnose
+from vcfix.plan import STATUS_CRITICAL, STATUS_UNKNOWN
+from vcfix.runner import Runner
+
+
+def examine(
+    appliance: Appliance,
+    *,
+    warn_days: int = DEFAULT_WARN_DAYS,
+    now: Optional[dt.datetime] = None,
+    runner: Optional[Runner] = None,
+) -> Diagnosis:
+    got = collect(appliance, runner)
+    when = now or clock.now()
+    messages = [_message(err.render()) for err in got.errors]
+    if got.node is None:
+        return Diagnosis.unknown(None, "; ".join(messages) or "the node facts were not read", when)
+    result = diagnose(
+        got.node,
+        got.stores,
+        got.sts,
+        now=when,
+        warn_days=warn_days,
+        skipped_stores=[*got.skipped_stores, *got.unread_stores],
+    )
+    if messages:
+        result.error = "; ".join(messages)
+        if result.status != STATUS_CRITICAL:
+            result.status = STATUS_UNKNOWN
+    return result
+
+
+def _message(rendered: str) -> str:
+    text = rendered[len("vcfix: "):] if rendered.startswith("vcfix: ") else rendered
+    return " | ".join(line.strip() for line in text.splitlines() if line.strip())
