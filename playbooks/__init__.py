@@ -1,0 +1,1 @@
+"""vcfix's playbooks (YAML data), installed as the resource package vcfix.playbooks."""

@@ -1,0 +1,202 @@
+"""The record of one ``vcfix fix`` run: ``<state-dir>/runs/<UTC timestamp>/``.
+
+- ``transcript.log``: everything the tools printed and what vcfix sent, one
+  timestamped line each (``out``, ``sent``, ``vcfix`` notes); ``\\r`` redraws
+  become separate lines.
+- ``events.jsonl``: one JSON object per event (step started, prompt matched,
+  answer sent, progress, result).
+- ``diagnosis-before.json`` / ``diagnosis-after.json``, and ``backup/`` with a
+  ``manifest.json``.
+
+Directories are 0700 and files 0600. Everything written passes through the
+run's :class:`~vcfix.redact.Redactor`, so no secret it knows reaches the disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Union
+
+from vcfix import clock
+from vcfix.errors import VcfixError
+from vcfix.redact import MASK, Redactor
+
+TRANSCRIPT = "transcript.log"
+EVENTS = "events.jsonl"
+BACKUP = "backup"
+MANIFEST = "manifest.json"
+
+
+def _mkdir_private(path: Path) -> None:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _append(path: Path, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` atomically, mode 0600."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+class RunDir:
+    """One run's directory; create it with :meth:`create`."""
+
+    def __init__(self, path: Path, redactor: Redactor) -> None:
+        self.path = path
+        self.redactor = redactor
+        self._stream = redactor.stream()
+        self._partial = ""  # tool output after the last line break, not yet written
+
+    @classmethod
+    def create(cls, state_dir: Union[str, Path], redactor: Optional[Redactor] = None, *,
+               now: Optional[dt.datetime] = None) -> RunDir:
+        """Make ``<state_dir>/runs/<UTC timestamp>/`` (with a ``-N`` suffix if taken)."""
+        stamp = (now or clock.now()).astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        runs = Path(state_dir) / "runs"
+        try:
+            _mkdir_private(Path(state_dir))
+            _mkdir_private(runs)
+            os.chmod(runs, 0o700)
+            for n in range(1, 1000):
+                path = runs / (stamp if n == 1 else f"{stamp}-{n}")
+                try:
+                    path.mkdir(mode=0o700)
+                    break
+                except FileExistsError:
+                    continue
+            else:
+                raise VcfixError(f"cannot find a free run directory name under {runs}")
+            os.chmod(path, 0o700)
+            _mkdir_private(path / BACKUP)
+            os.chmod(path / BACKUP, 0o700)
+            for name in (TRANSCRIPT, EVENTS):
+                _append(path / name, "")
+        except OSError as exc:
+            raise VcfixError(f"cannot create the run directory under {runs}: {exc.strerror}",
+                             hint="use --state-dir to choose a writable folder") from exc
+        return cls(path, redactor or Redactor())
+
+    # -- transcript ---------------------------------------------------------------------
+
+    def transcript_output(self, chunk: str) -> None:
+        """Tool output as read (any chunking); complete lines are written, timestamped."""
+        text = self._partial + self._stream.feed(chunk)
+        # Hold a trailing "\r": it may be the first half of "\r\n".
+        lines, self._partial = _split_lines(text)
+        self._write_lines("out ", lines)
+
+    def transcript_sent(self, text: str) -> None:
+        """What vcfix sent to the tool (callers pass ``********`` for secrets)."""
+        self.flush_output()
+        self._write_lines("sent", [text])
+
+    def note(self, text: str) -> None:
+        self.flush_output()
+        self._write_lines("vcfix", [text])
+
+    def flush_output(self) -> None:
+        """Write the pending partial output line (a prompt waiting for its answer)."""
+        text = self._partial + self._stream.flush()
+        self._partial = ""
+        lines, rest = _split_lines(text)
+        self._write_lines("out ", lines + ([rest.rstrip("\r")] if rest.rstrip("\r") else []))
+
+    def transcript_sink(self) -> _Sink:
+        """A file-like object for pexpect's ``logfile_read``."""
+        return _Sink(self)
+
+    def _write_lines(self, tag: str, lines: List[str]) -> None:
+        if not lines:
+            return
+        stamp = clock.iso(clock.now())
+        body = "".join(f"{stamp} {tag}| {self.redactor.redact(line)}\n" for line in lines)
+        _append(self.path / TRANSCRIPT, body)
+
+    # -- events and JSON files ------------------------------------------------------------
+
+    def event(self, name: str, **fields: Any) -> Dict[str, Any]:
+        """Append one event to events.jsonl; returns the (redacted) record."""
+        record = self.redactor.redact_obj({"time": clock.iso(clock.now()), "event": name,
+                                           **fields})
+        assert isinstance(record, dict)
+        _append(self.path / EVENTS, json.dumps(record, sort_keys=False, default=str) + "\n")
+        return record
+
+    def write_json(self, name: str, data: Any) -> Path:
+        path = self.path / name
+        text = json.dumps(self.redactor.redact_obj(data), indent=2, default=str) + "\n"
+        _write_private(path, text.encode("utf-8"))
+        return path
+
+    def write_diagnosis(self, when: str, data: Any) -> Path:
+        """``diagnosis-before.json`` or ``diagnosis-after.json``."""
+        if when not in ("before", "after"):
+            raise ValueError(when)
+        return self.write_json(f"diagnosis-{when}.json", data)
+
+    # -- backups --------------------------------------------------------------------------
+
+    def backup(self, name: str, data: Union[str, bytes], *, source: str) -> Path:
+        """Keep a copy of ``data`` (e.g. a certificate exported from VECS) in backup/."""
+        if not name or "/" in name or name.startswith("."):
+            raise ValueError(f"bad backup name {name!r}")
+        raw = data.encode("utf-8") if isinstance(data, str) else data
+        raw = self.redactor.redact_bytes(raw)
+        path = self.path / BACKUP / name
+        _write_private(path, raw)
+        manifest_path = self.path / BACKUP / MANIFEST
+        entries: List[Dict[str, Any]] = []
+        if manifest_path.exists():
+            entries = json.loads(manifest_path.read_text(encoding="utf-8"))
+        entries = [e for e in entries if e.get("file") != name]
+        entries.append({"file": name, "source": self.redactor.redact(source),
+                        "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw),
+                        "time": clock.iso(clock.now())})
+        _write_private(manifest_path, (json.dumps(entries, indent=2) + "\n").encode("utf-8"))
+        return path
+
+
+class _Sink:
+    """pexpect ``logfile_read`` adapter: tool output goes to the transcript, redacted."""
+
+    def __init__(self, rundir: RunDir) -> None:
+        self._rundir = rundir
+
+    def write(self, data: Union[str, bytes]) -> None:
+        text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+        self._rundir.transcript_output(text)
+
+    def flush(self) -> None:
+        """Partial lines are kept until complete (see RunDir.flush_output)."""
+
+
+def _split_lines(text: str) -> tuple[List[str], str]:
+    """Complete lines (split at \\r\\n, \\n or a lone \\r) and the unfinished rest."""
+    lines: List[str] = []
+    start = 0
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if ch == "\n" or (ch == "\r" and i + 1 < len(text)):
+            lines.append(text[start:i])
+            i += 2 if ch == "\r" and text[i + 1] == "\n" else 1
+            start = i
+            continue
+        i += 1
+    return [line for line in lines if line.strip()], text[start:]
+
+
+__all__ = ["MASK", "RunDir", "TRANSCRIPT", "EVENTS", "BACKUP", "MANIFEST"]
