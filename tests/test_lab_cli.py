@@ -10,14 +10,16 @@ import pytest
 
 from vcfix import cli
 from vcfix.lab import state as lab_state
+from vcfix.lab.elm import ELM_SCENARIOS
 from vcfix.lab.scenarios import SCENARIOS
 
 
 def test_scenarios_lists_one_line_each(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["lab", "scenarios"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == len(SCENARIOS)
-    for line, (name, scenario) in zip(lines, SCENARIOS.items()):
+    everything = {**SCENARIOS, **ELM_SCENARIOS}
+    assert len(lines) == len(everything)
+    for line, (name, scenario) in zip(lines, everything.items()):
         assert line.split()[0] == name
         assert line.endswith(scenario.description)
 

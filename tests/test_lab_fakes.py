@@ -338,7 +338,7 @@ def test_service_control_status(lab: Path) -> None:
 
 
 def test_service_control_unsimulated_action_fails_clearly(lab: Path) -> None:
-    done = run(lab, "service-control", "--start", "--all")
+    done = run(lab, "service-control", "--restart", "--all")
     assert done.returncode != 0 and "--status" in done.stderr
 
 

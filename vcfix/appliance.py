@@ -34,6 +34,7 @@ TOOLS: Dict[str, Tuple[str, ...]] = {
         "/usr/lib/vmware-lookupsvc/tools/lstool.py",
         "/usr/lib/vmidentity/tools/scripts/lstool.py",
     ),
+    "python": ("/usr/bin/python", "/usr/bin/python3"),  # runs lstool.py when not executable
 }
 
 # Files: name -> absolute path on the appliance.

@@ -26,6 +26,7 @@ from vcfix.errors import EXIT_INTERRUPTED, EXIT_USAGE, VcfixError
 COMMANDS = (
     "vcfix.commands.diagnose",
     "vcfix.commands.lab",
+    "vcfix.commands.preupgrade",
 )
 
 WIZARD_COMMAND = "fix"
@@ -57,7 +58,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    arglist = list(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(arglist)
     if not hasattr(args, "root"):
         args.root = default_root()
     if not hasattr(args, "no_color"):
@@ -65,7 +67,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     func: Optional[Callable[[argparse.Namespace], int]] = getattr(args, "func", None)
     if func is None:
         if args.command is None and _interactive() and _has_command(parser, WIZARD_COMMAND):
-            args = parser.parse_args([WIZARD_COMMAND, *(argv or [])])
+            args = parser.parse_args([WIZARD_COMMAND, *arglist])
             args.root = getattr(args, "root", default_root())
             args.no_color = getattr(args, "no_color", False)
             func = args.func
@@ -82,7 +84,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("\nvcfix: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception:  # noqa: BLE001 - anything else is a bug: keep a report
-        path = write_crash_report(list(argv or sys.argv[1:]))
+        path = write_crash_report(arglist)
         print(
             f"vcfix: internal error (a bug in vcfix). Crash report: {path}\n"
             "Nothing more was changed after the error; please send the report to the vcfix team.",

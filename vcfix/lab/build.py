@@ -22,7 +22,7 @@ import vcfix
 from vcfix import clock
 from vcfix.errors import VcfixError
 from vcfix.lab import state as lab_state
-from vcfix.lab.fakes import FAKES
+from vcfix.lab.fakes import FAKES, fake_path
 from vcfix.lab.fakes.lwregshell import domain_dn
 from vcfix.lab.fakes.service_control import default_services
 from vcfix.lab.scenarios import SCENARIOS, KeyPool, make_certificates
@@ -45,12 +45,14 @@ def create_lab(
     node_type: str = "embedded",
     now: Optional[dt.datetime] = None,
     force: bool = False,
+    keys: Optional[KeyPool] = None,
 ) -> Path:
     """Build a lab under ``directory`` and return its absolute root.
 
     ``directory`` is created if needed. An existing lab there is replaced entirely;
     any other non-empty folder is refused unless ``force`` (which still never
-    overwrites a vendor tool that is not a lab shim, nor uses ``/``).
+    overwrites a vendor tool that is not a lab shim, nor uses ``/``). ``keys``: the
+    key pool to draw from (default the process-wide one; ELM labs give each node its own).
     """
     if scenario not in SCENARIOS:
         raise VcfixError(f"unknown lab scenario {scenario!r}",
@@ -66,7 +68,7 @@ def create_lab(
     when = now or clock.now()
     root = _prepare(Path(directory), force)
     state = build_state(SCENARIOS[scenario].name, version=version, pnid=pnid,
-                        node_type=node_type, now=when)
+                        node_type=node_type, now=when, keys=keys)
     try:
         _write_layout(root, state)
     except OSError as exc:
@@ -139,9 +141,13 @@ def shim_text(tool: str, appliance_path: str, module: str) -> str:
     )
 
 
-def install_fake(root: Path, tool: str) -> Path:
-    """(Re)write the shim of fake ``tool`` (a key of FAKES) into lab ``root``."""
-    appliance_path, module = FAKES[tool]
+def install_fake(root: Path, tool: str, release: str = "7.0") -> Path:
+    """(Re)write the shim of fake ``tool`` (a key of FAKES) into lab ``root``.
+
+    ``release`` picks the path on releases that keep the tool elsewhere (lstool.py on 6.x).
+    """
+    module = FAKES[tool][1]
+    appliance_path = fake_path(tool, release)
     path = Path(root) / appliance_path.lstrip("/")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(shim_text(tool, appliance_path, module), encoding="utf-8")
@@ -149,9 +155,26 @@ def install_fake(root: Path, tool: str) -> Path:
     return path
 
 
+def install_fixsts(root: Path) -> Path:
+    """(Re)write the bash stand-in for fixsts.sh (KB 76719) at ``DIR/root/fixsts.sh``.
+
+    Not a vendor tool: the operator downloads it, so it is not in FAKES.
+    """
+    from vcfix.lab.fakes import fixsts
+
+    package_parent = str(Path(vcfix.__file__).resolve().parent.parent)
+    path = Path(root) / fixsts.SCRIPT.lstrip("/")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(fixsts.script_text(sys.executable, package_parent, str(Path(root))),
+                    encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
 def _write_layout(root: Path, state: lab_state.State) -> None:
     for tool in FAKES:
-        install_fake(root, tool)
+        install_fake(root, tool, state["version"])
+    install_fixsts(root)
     files: Dict[str, str] = {
         "etc/vmware/deployment.node.type": state["node_type"] + "\n",
         "etc/applmgmt/appliance/update.conf": json.dumps(

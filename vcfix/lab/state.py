@@ -22,7 +22,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from vcfix.errors import VcfixError
 
@@ -154,7 +154,31 @@ def vecs_entry(state: State, store: str, alias: str) -> Optional[Dict[str, Any]]
     return None
 
 
+# Known settings (``vcfix lab set DIR KEY=VALUE``): name -> (kind, default, help).
+# Kinds: bool, speed (a number >= 0), percent (an integer 0-99), text. See docs/lab.md.
+SETTINGS: Dict[str, Tuple[str, Any, str]] = {
+    "vecs_spaces": ("bool", False, "vecs-cli prints 'Label : value' with spaces, not TABs"),
+    "speed": ("speed", 0.02, "certificate-manager's, fixsts.sh's and service-control's "
+                             "pauses = real durations x this factor "
+                             "(0.02: a 10-minute run takes 12 s; 0: no pauses)"),
+    "cm_rollback_at": ("percent", None, "certificate-manager fails at N% and rolls back"),
+    "cm_hang_at": ("percent", None, "certificate-manager stops at N% and never finishes"),
+    "cm_unexpected_prompt": ("text", None, "certificate-manager asks this question after "
+                                           "the credentials and waits forever"),
+    "cm_wrong_password": ("bool", False, "certificate-manager refuses every password"),
+    "fixsts_fail": ("bool", False, "fixsts.sh deletes the STS entries, then its LDAP add "
+                                   "fails (no 'Replacement finished', exit 1)"),
+    "sc_fail_service": ("text", None, "service-control --start fails on this service "
+                                      "(a JSON error, exit 1; later services stay stopped)"),
+}
+
+
 def setting(state: State, name: str, default: Any = None) -> Any:
-    """A failure-injection knob from ``state["settings"]`` (see docs/lab.md)."""
+    """A failure-injection knob from ``state["settings"]`` (see docs/lab.md).
+
+    Without ``default``, a known setting's default from :data:`SETTINGS` applies.
+    """
     settings = state.get("settings") or {}
+    if default is None and name in SETTINGS:
+        default = SETTINGS[name][1]
     return settings.get(name, default)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from vcfix.replication.parsers_lstool import Endpoint, Registration, parse_lstool
 from vcfix.replication.parsers_vmdir import (
     STATE_NAMES,
+    CredentialsRefused,
     DirectoryServer,
     PartnerStatus,
     check_vdcrepadmin_failure,
@@ -21,6 +22,7 @@ from vcfix.replication.parsers_vmdir import (
 
 __all__ = [
     "STATE_NAMES",
+    "CredentialsRefused",
     "DirectoryServer",
     "Endpoint",
     "PartnerStatus",

@@ -155,7 +155,7 @@ def parse_lstool(text: str, command: str) -> List[Registration]:
             continue
         if _EXCEPTION.search(line):
             raise VcfixError(f"'{command}' failed with an exception: {line}",
-                             details=tail(text), hint=_LSTOOL_HINT)
+                             details=tail(text), hint=LSTOOL_HINT)
         match = _KEY_VALUE.match(line)
         if match is None:
             builder.continue_trust(line)
@@ -176,11 +176,11 @@ def parse_lstool(text: str, command: str) -> List[Registration]:
     builder.flush()
     if not builder.records:
         raise VcfixError(f"'{command}' printed no Lookup Service registration that vcfix "
-                         "understands", details=tail(text), hint=_LSTOOL_HINT)
+                         "understands", details=tail(text), hint=LSTOOL_HINT)
     return builder.records
 
 
-_LSTOOL_HINT = (
+LSTOOL_HINT = (
     "check that the Lookup Service runs ('service-control --status vmware-lookupsvc' on 7.0+, "
     "vmware-sts-idmd/vmware-stsd on 6.x) and that --url names this version's port "
     "(7090 on 7.0+, 7080 on 6.x)"

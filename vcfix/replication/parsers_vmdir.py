@@ -55,6 +55,10 @@ STATE_NAMES = ("Normal", "Read only", "Startup", "Shutdown", "Undefined", "Stand
 _STATE_KEYS = {re.sub(r"[\s_-]+", " ", n.lower()): n for n in STATE_NAMES}
 
 
+class CredentialsRefused(VcfixError):
+    """vdcrepadmin refused the SSO credentials (9234): never try the same password again."""
+
+
 @dataclass(frozen=True)
 class PartnerStatus:
     """One ``showpartnerstatus`` block. ``None`` means the line was not printed."""
@@ -81,7 +85,10 @@ class DirectoryServer:
 
 
 def check_vdcrepadmin_failure(text: str, command: str) -> None:
-    """Raise :class:`VcfixError` when vdcrepadmin's text says it failed."""
+    """Raise :class:`VcfixError` when vdcrepadmin's text says it failed.
+
+    A refused password raises :class:`CredentialsRefused` (a VcfixError).
+    """
     for line in text.splitlines():
         match = _VDC_FAILED.search(line)
         if match:
@@ -91,9 +98,11 @@ def check_vdcrepadmin_failure(text: str, command: str) -> None:
             message = f"'{command}' failed: {line.strip()}"
             if meaning:
                 message += f" ({meaning})"
-            raise VcfixError(message, details=tail(text), hint=_hint(code, line))
+            refused = code == "9234" or bool(_WRONG_PASSWORD.search(line))
+            kind = CredentialsRefused if refused else VcfixError
+            raise kind(message, details=tail(text), hint=_hint(code, line))
         if _WRONG_PASSWORD.search(line):
-            raise VcfixError(
+            raise CredentialsRefused(
                 f"'{command}' refused the administrator credentials: {line.strip()}",
                 hint=_hint("9234", line),
             )

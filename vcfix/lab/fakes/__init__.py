@@ -20,4 +20,23 @@ FAKES: Dict[str, Tuple[str, str]] = {
     "lwregshell": ("/opt/likewise/bin/lwregshell", "lwregshell"),
     "ldapsearch": ("/opt/likewise/bin/ldapsearch", "ldapsearch"),
     "service-control": ("/usr/bin/service-control", "service_control"),
+    "certificate-manager": ("/usr/lib/vmware-vmca/bin/certificate-manager",
+                            "certificate_manager"),
+    "vdcrepadmin": ("/usr/lib/vmware-vmdir/bin/vdcrepadmin", "vdcrepadmin"),
+    "vdcadmintool": ("/usr/lib/vmware-vmdir/bin/vdcadmintool", "vdcadmintool"),
+    "dir-cli": ("/usr/lib/vmware-vmafd/bin/dir-cli", "dir_cli"),
+    "lstool": ("/usr/lib/vmware-lookupsvc/tools/lstool.py", "lstool"),
 }
+
+# Fakes installed elsewhere on some releases: tool -> ((release prefix, path), ...).
+RELEASE_PATHS: Dict[str, Tuple[Tuple[str, str], ...]] = {
+    "lstool": (("6.", "/usr/lib/vmidentity/tools/scripts/lstool.py"),),
+}
+
+
+def fake_path(tool: str, release: str) -> str:
+    """Where fake ``tool`` lives on an appliance of ``release`` (e.g. ``6.7``)."""
+    for prefix, path in RELEASE_PATHS.get(tool, ()):
+        if release.startswith(prefix):
+            return path
+    return FAKES[tool][0]

@@ -8,6 +8,7 @@ Output as in docs/lab.md and the vendor reference: ``Label :<TAB>value`` lines
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any, Dict, List, Sequence
 
@@ -25,10 +26,14 @@ TOOL = "vecs-cli"
 _VALUE_OPTIONS = ("--store", "--alias", "--output", "--server", "--upn", "--password")
 
 # Lightwave error codes used here.
+ERROR_FILE_NOT_FOUND = 2
+ERROR_ACCESS_DENIED = 5
 ERROR_CANNOT_CONNECT_VMAFD = 20
 ERROR_INVALID_PARAMETER = 87
 ERROR_OBJECT_NOT_FOUND = 4312
 _ERROR_NAMES = {
+    ERROR_FILE_NOT_FOUND: "ERROR_FILE_NOT_FOUND",
+    ERROR_ACCESS_DENIED: "ERROR_ACCESS_DENIED",
     ERROR_CANNOT_CONNECT_VMAFD: "ERROR_CANNOT_CONNECT_VMAFD",
     ERROR_INVALID_PARAMETER: "ERROR_INVALID_PARAMETER",
     ERROR_OBJECT_NOT_FOUND: "ERROR_OBJECT_NOT_FOUND",
@@ -82,7 +87,11 @@ def main(argv: Sequence[str], lab_root: Path) -> int:
             raise failure(ERROR_INVALID_PARAMETER)
         pem = _ends_with_newline(str(entry[field]))
         if "--output" in values:
-            Path(values["--output"]).write_text(pem, encoding="ascii")
+            try:
+                Path(values["--output"]).write_text(pem, encoding="ascii")
+            except OSError as exc:
+                denied = exc.errno in (errno.EACCES, errno.EPERM)
+                raise failure(ERROR_ACCESS_DENIED if denied else ERROR_FILE_NOT_FOUND) from exc
         else:
             out(pem)
         return 0

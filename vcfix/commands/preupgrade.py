@@ -1,0 +1,163 @@
+"""``vcfix preupgrade``: is this Enhanced Linked Mode (SSO) domain safe to upgrade?
+
+On one node it reads the node's replication partners, vmdir state, server list and
+Lookup Service registrations, and judges them (``--save FILE`` keeps the snapshot);
+``--merge FILE...`` judges the snapshots of every node together. Exit codes: 0 safe,
+1 warnings, 2 blocked (or a usage error), 3 unknown, 4 missing answer (sso.password).
+See docs/preupgrade.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, List, Optional, Tuple
+
+from vcfix.errors import EXIT_UNKNOWN, EXIT_USAGE, VcfixError
+
+if TYPE_CHECKING:
+    from vcfix.appliance import Appliance
+    from vcfix.replication.snapshot import NodeSnapshot
+
+MAX_RESAMPLE = 900.0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
+             common: argparse.ArgumentParser) -> None:
+    parser = sub.add_parser(
+        "preupgrade", parents=[common],
+        help="check an ELM/SSO domain's replication before an upgrade",
+        description="Check vmdir replication and Lookup Service registrations before "
+        "upgrading a vCenter in an SSO domain. Run it on every node with --save, then "
+        "judge the domain with --merge. Exit codes: 0 SAFE, 1 SAFE WITH WARNINGS, "
+        "2 NOT SAFE (or a usage error), 3 UNKNOWN, 4 no SSO password.",
+    )
+    parser.add_argument("--json", action="store_true", help="print the JSON verdict")
+    parser.add_argument("--save", type=Path, metavar="FILE",
+                        help="also write this node's snapshot (JSON) to FILE")
+    parser.add_argument("--merge", type=Path, nargs="+", metavar="FILE",
+                        help="judge these snapshots (one per node) instead of this node")
+    parser.add_argument("--answers", type=Path, metavar="FILE",
+                        help="answer file giving sso.password (and sso.username)")
+    parser.add_argument("--resample-after", type=_seconds, default=None, metavar="S",
+                        help="look again at partners that were behind after S seconds "
+                        "(default 60; a node whose partners are in step never waits)")
+    parser.set_defaults(func=run)
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= value <= MAX_RESAMPLE:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_RESAMPLE:g} seconds")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from vcfix.replication.render import render_json, render_text
+    from vcfix.replication.rules import evaluate
+    from vcfix.style import use_color
+
+    snapshots = _load(args) if args.merge else [_collect(args)]
+    verdict = evaluate(snapshots)
+    if args.json:
+        json.dump(render_json(verdict, snapshots), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_text(verdict, snapshots, use_color(sys.stdout, args.no_color)))
+        if not args.merge and any(f.rule == "missing-snapshot" for f in verdict.findings):
+            print(f"\nThis judged {snapshots[0].host} alone. For the domain's verdict run "
+                  "'vcfix preupgrade --save <node>.json' on every node, then "
+                  "'vcfix preupgrade --merge <every node>.json' on one of them.")
+    return verdict.exit_code
+
+
+def _load(args: argparse.Namespace) -> List[NodeSnapshot]:
+    from vcfix.replication.snapshot import NodeSnapshot
+
+    for option in ("save", "answers", "resample_after"):
+        if getattr(args, option) is not None:
+            raise VcfixError(f"--merge judges saved snapshots: --{option.replace('_', '-')} "
+                             "does not apply", exit_code=EXIT_USAGE)
+    snapshots = []
+    for path in args.merge:
+        try:
+            snapshots.append(NodeSnapshot.load(path))
+        except VcfixError as exc:
+            exc.exit_code = EXIT_USAGE
+            raise
+    return snapshots
+
+
+def _collect(args: argparse.Namespace) -> NodeSnapshot:
+    from vcfix.appliance import Appliance
+    from vcfix.replication.collect import DEFAULT_RESAMPLE, Credentials, collect_node
+
+    if args.save and not args.save.absolute().parent.is_dir():
+        raise VcfixError(f"--save {args.save}: the folder {args.save.absolute().parent} does "
+                         "not exist", exit_code=EXIT_USAGE)
+    appliance = Appliance(args.root)
+    try:
+        appliance.tool("vdcrepadmin")
+    except VcfixError as exc:
+        exc.exit_code = EXIT_UNKNOWN
+        raise
+    if _node_type(appliance) == "management":
+        raise VcfixError("this is a vCenter with an external PSC: it holds no replica of the "
+                         "SSO directory to check", exit_code=EXIT_UNKNOWN,
+                         hint="run 'vcfix preupgrade --save' on every PSC (and embedded "
+                         "vCenter) of the SSO domain, then merge the snapshots")
+    username, password = sso_credentials(args.answers)
+    resample = DEFAULT_RESAMPLE if args.resample_after is None else args.resample_after
+    snapshot = collect_node(appliance, Credentials.from_username(username, password),
+                            resample_after=resample, on_wait=_waiting)
+    if args.save:
+        snapshot.save(args.save)
+        print(f"vcfix: snapshot of {snapshot.host} saved to {args.save}", file=sys.stderr)
+    return snapshot
+
+
+def _node_type(appliance: Appliance) -> Optional[str]:
+    try:
+        return appliance.node_type()
+    except VcfixError:
+        return None  # the collection reports it
+
+
+def _waiting(hosts: List[str], seconds: float) -> None:
+    print(f"vcfix: {', '.join(hosts)} behind on this node's changes; looking again in "
+          f"{seconds:.0f} s (--resample-after)", file=sys.stderr, flush=True)
+
+
+def sso_credentials(answer_file: Optional[Path]) -> Tuple[Optional[str], str]:
+    """(user name or None, password) from the answer file, else asked on the terminal.
+
+    Raises MissingAnswer (exit 4) for ``sso.password`` when neither is possible.
+    """
+    from vcfix.answers import Answers, load_answer_file
+
+    answers = load_answer_file(answer_file) if answer_file else Answers()
+    if interactive():
+        answers = answers.with_context(ask=ask)
+    password = answers.get("sso.password")
+    return answers.peek("sso.username"), password
+
+
+def interactive() -> bool:
+    """Whether the operator can be asked (the question goes to stderr, not stdout)."""
+    return sys.stdin.isatty() and sys.stderr.isatty()
+
+
+def ask(key: str, description: str, secret: bool) -> Optional[str]:
+    """Ask one question on the terminal; Ctrl-C raises KeyboardInterrupt (exit 130)."""
+    import questionary
+    from prompt_toolkit.output import create_output
+
+    output = create_output(stdout=sys.stderr)
+    question = questionary.password if secret else questionary.text
+    answer = question(f"{description}:", output=output).unsafe_ask()
+    return answer if isinstance(answer, str) else None
