@@ -8,6 +8,7 @@ import certfactory as cf
 import pytest
 
 from vcfix import plan
+from vcfix.classify import SOLUTION_STORES
 from vcfix.model import Diagnosis
 from vcfix.parsers.vecs import VecsEntry
 
@@ -179,3 +180,18 @@ def test_unused_expired_root_never_triggers_reset_all(now: dt.datetime) -> None:
 def test_status_from_findings(severities: list[str], expected: str) -> None:
     findings = [plan.Finding("x", s, "m") for s in severities]
     assert plan.overall_status([], findings) == expected
+
+
+def test_old_root_signing_only_the_sts_chain_is_fixsts_work(now: dt.datetime) -> None:
+    """After option 8 the expired old root still ends the STS chain: fixsts, not option 8."""
+    app = cf.appliance(now, root_left=-5)  # every certificate signed by the expired root
+    new_root = cf.ca(now, 3600, key_name="new-root")
+    app.trust(new_root)
+    machine = cf.leaf(now, new_root, cf.PNID, 700, sans=[cf.PNID])
+    app.stores["MACHINE_SSL_CERT"] = [cf.entry("__MACHINE_CERT", machine)]
+    for store in SOLUTION_STORES:
+        app.stores[store] = [cf.entry(store, cf.leaf(now, new_root, f"{store}-1234", 700))]
+    d = app.diagnose()
+    names = [s for s, _ in steps(d)]
+    assert names == ["sts"]  # no reset-all: option 8 would not touch the STS chain
+    assert d.status == "critical"

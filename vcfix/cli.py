@@ -26,6 +26,8 @@ from vcfix.errors import EXIT_INTERRUPTED, EXIT_USAGE, VcfixError
 COMMANDS = (
     "vcfix.commands.diagnose",
     "vcfix.commands.lab",
+    "vcfix.commands.fix",
+    "vcfix.commands.answers",
     "vcfix.commands.preupgrade",
 )
 

@@ -14,7 +14,7 @@ from typing import Optional
 from vcfix import clock
 from vcfix.appliance import Appliance
 from vcfix.classify import DEFAULT_WARN_DAYS
-from vcfix.collect import collect
+from vcfix.collect import Collected, collect
 from vcfix.model import Diagnosis, diagnose
 from vcfix.plan import STATUS_CRITICAL, STATUS_UNKNOWN
 from vcfix.runner import Runner
@@ -27,7 +27,12 @@ def examine(
     now: Optional[dt.datetime] = None,
     runner: Optional[Runner] = None,
 ) -> Diagnosis:
-    got = collect(appliance, runner)
+    return judge_collected(collect(appliance, runner), warn_days=warn_days, now=now)
+
+
+def judge_collected(got: Collected, *, warn_days: int = DEFAULT_WARN_DAYS,
+                    now: Optional[dt.datetime] = None) -> Diagnosis:
+    """The diagnosis of what :func:`collect` read (``fix`` keeps both)."""
     when = now or clock.now()
     messages = [_message(err.render()) for err in got.errors]
     if got.node is None:

@@ -164,7 +164,10 @@ def build_plan(records: Sequence[CertRecord], findings: Sequence[Finding]) -> Li
     if sts:
         steps.append(Step("sts", None, "the STS signing certificate or a CA of its chain is "
                           f"expired or expiring: {_describe(sts)}", [r.id for r in sts]))
-    cas = [r for r in in_use if r.store == TRUSTED_ROOTS and _bad(r)]
+    # A bad CA calls for option 8 when it signs in-use VECS certificates. One that
+    # signs only the STS chain (the old root after an option 8) is fixsts's job.
+    cas = [r for r in in_use if r.store == TRUSTED_ROOTS and _bad(r)
+           and any(not i.startswith(f"{VMDIR}/") for i in r.signs)]
     if cas:
         under = sorted({leaf for r in cas for leaf in r.signs})
         steps.append(Step("reset-all", 8, f"a CA that signs certificates in use is expired or "

@@ -67,7 +67,8 @@ def render(diagnosis: Diagnosis, style: Style) -> str:
     return "\n".join(out)
 
 
-def render_plan(plan: Sequence[Step], caveats: Sequence[str], style: Style) -> List[str]:
+def render_plan(plan: Sequence[Step], caveats: Sequence[str], style: Style,
+                next_hint: bool = True) -> List[str]:
     if not plan:
         return [style.paint("Plan", "bold"), "  nothing to do"]
     out = [style.paint("Plan", "bold")]
@@ -77,7 +78,7 @@ def render_plan(plan: Sequence[Step], caveats: Sequence[str], style: Style) -> L
     if caveats:
         out += ["", style.paint("Before you answer certificate-manager", "bold")]
         out += [f"  - {c}" for c in caveats]
-    if any(s.option is not None or s.step == "sts" for s in plan):
+    if next_hint and any(s.option is not None or s.step == "sts" for s in plan):
         out += ["", "Next: 'vcfix fix --dry-run' shows every prompt and answer; "
                 "'vcfix fix' runs the plan."]
     return out
