@@ -147,7 +147,10 @@ class CertificateManagerStep(StepKind):
 
 def step_kinds() -> Dict[str, Callable[[], StepKind]]:
     """The steps vcfix can run; a planned step missing here is reported as not available."""
+    from vcfix.sts_step import StsStep
+
     return {
+        "sts": StsStep,
         "machine-ssl": lambda: CertificateManagerStep("machine-ssl"),
         "solution-users": lambda: CertificateManagerStep("solution-users"),
         "reset-all": lambda: CertificateManagerStep("reset-all"),

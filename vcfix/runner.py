@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional, Sequence, Tuple
+from typing import Callable, List, Mapping, Optional, Sequence, Tuple
 
 from vcfix.appliance import Appliance
 from vcfix.errors import VcfixError
@@ -96,6 +98,48 @@ class Runner:
                 details=tail(proc.stderr) or tail(proc.stdout),
             )
         return done
+
+
+    def stream(
+        self,
+        tool: str,
+        args: Sequence[str],
+        on_line: Callable[[str], None],
+        *,
+        timeout: Optional[float] = None,
+        env: Optional[Mapping[str, str]] = None,
+    ) -> Completed:
+        """Run ``tool`` and hand each line it prints to ``on_line`` as it comes.
+
+        For long commands with progress (service-control --start --all). Never
+        raises for a non-zero exit: the caller judges the text and the status.
+        """
+        argv = self.argv(tool, args)
+        limit = self.timeout if timeout is None else timeout
+        deadline = time.monotonic() + limit
+        lines: List[str] = []
+        try:
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT, text=True, errors="replace",
+                env=dict(env) if env is not None else None,
+            )
+        except OSError as exc:
+            raise VcfixError(f"cannot run '{display(argv)}': {exc.strerror}") from exc
+        timer = threading.Timer(limit, proc.kill)
+        timer.start()
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                lines.append(line)
+                on_line(line.rstrip("\n"))
+            proc.wait()
+        finally:
+            timer.cancel()
+        if time.monotonic() >= deadline and proc.returncode != 0:
+            raise VcfixError(f"'{display(argv)}' did not finish within {limit:g} s",
+                             details=tail("".join(lines)))
+        return Completed(tuple(argv), proc.returncode, "".join(lines), "")
 
 
 def _text(data: object) -> str:
