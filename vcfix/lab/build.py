@@ -16,7 +16,7 @@ import string
 import sys
 import uuid
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 import vcfix
 from vcfix import clock
@@ -66,7 +66,7 @@ def create_lab(
     if not _valid_fqdn(pnid):
         raise VcfixError(f"{pnid!r} is not a host name the lab can use as PNID")
     when = now or clock.now()
-    root = _prepare(Path(directory), force)
+    root = prepare_folder(Path(directory), force)
     state = build_state(SCENARIOS[scenario].name, version=version, pnid=pnid,
                         node_type=node_type, now=when, keys=keys)
     try:
@@ -189,14 +189,21 @@ def _write_layout(root: Path, state: lab_state.State) -> None:
     lab_state.calls_log_path(root).write_text("", encoding="utf-8")
 
 
-def _prepare(directory: Path, force: bool) -> Path:
+def prepare_folder(directory: Path, force: bool,
+                   is_ours: Callable[[Path], bool] = lab_state.is_lab) -> Path:
+    """The absolute lab folder, created, and emptied if it holds an older lab.
+
+    Refuses a file system root, a non-directory, a non-empty folder that is not
+    ``is_ours`` (unless ``force``), and, even with ``force``, a folder holding vendor
+    tools that are not lab shims (a real appliance).
+    """
     root = directory.expanduser().absolute()
     if root.resolve() == Path(root.anchor):
         raise VcfixError(f"refusing to build a lab in {root}: it is a file system root")
     if root.exists() and not root.is_dir():
         raise VcfixError(f"cannot build a lab in {root}: it is not a directory")
     if root.is_dir() and any(root.iterdir()):
-        if lab_state.is_lab(root):
+        if is_ours(root):
             _empty(root)
         elif not force:
             raise VcfixError(
@@ -233,12 +240,15 @@ def _foreign_tools(root: Path) -> List[Path]:
 
 
 def _empty(root: Path) -> None:
-    """Remove everything inside lab ``root`` (called only when it is a lab)."""
-    for child in root.iterdir():
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child)
-        else:
-            child.unlink()
+    """Remove everything inside lab ``root`` (called only when it holds a lab)."""
+    try:
+        for child in root.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()
+    except OSError as exc:
+        raise VcfixError(f"cannot clear the old lab in {root}: {exc}") from exc
 
 
 def _valid_fqdn(name: str) -> bool:

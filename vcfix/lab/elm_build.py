@@ -10,14 +10,13 @@ the scenario's faults written into its state (``settings.vmdir_state``,
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from pathlib import Path
 from typing import List, Optional
 
 from vcfix import clock
 from vcfix.errors import VcfixError
 from vcfix.lab import state as lab_state
-from vcfix.lab.build import create_lab
+from vcfix.lab.build import create_lab, prepare_folder
 from vcfix.lab.elm import DOMAIN_DIR, ELM_SCENARIOS, domain_state, plan
 from vcfix.lab.elm_domain import is_domain_folder, read_domain, save_domain
 from vcfix.lab.scenarios import SHARED_KEYS, KeyPool
@@ -49,7 +48,7 @@ def create_domain_lab(
     spec = ELM_SCENARIOS[scenario]
     nodes_plan = plan(spec, nodes, version)
     when = now or clock.now()
-    folder = _prepare(Path(directory), force)
+    folder = prepare_folder(Path(directory), force, _holds_a_lab)
     roots: List[Path] = []
     for node in nodes_plan:
         while len(_NODE_KEYS) <= node.index:
@@ -68,37 +67,8 @@ def create_domain_lab(
     return roots
 
 
-def _prepare(directory: Path, force: bool) -> Path:
-    folder = directory.expanduser().absolute()
-    if folder.resolve() == Path(folder.anchor):
-        raise VcfixError(f"refusing to build a lab in {folder}: it is a file system root")
-    if folder.exists() and not folder.is_dir():
-        raise VcfixError(f"cannot build a lab in {folder}: it is not a directory")
-    if folder.is_dir() and any(folder.iterdir()):
-        if is_domain_folder(folder) or lab_state.is_lab(folder):
-            _empty(folder)
-        elif not force:
-            raise VcfixError(
-                f"{folder} is not empty and is not a vcfix lab; nothing was changed",
-                hint="choose an empty or new folder, or add --force to build into it anyway",
-            )
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise VcfixError(f"cannot create the lab folder {folder}: {exc.strerror}") from exc
-    return folder
-
-
-def _empty(folder: Path) -> None:
-    """Remove everything inside ``folder`` (called only when it holds a lab)."""
-    try:
-        for child in folder.iterdir():
-            if child.is_dir() and not child.is_symlink():
-                shutil.rmtree(child)
-            else:
-                child.unlink()
-    except OSError as exc:
-        raise VcfixError(f"cannot clear the old lab in {folder}: {exc}") from exc
+def _holds_a_lab(folder: Path) -> bool:
+    return is_domain_folder(folder) or lab_state.is_lab(folder)
 
 
 def node_roots(folder: Path) -> List[Path]:
