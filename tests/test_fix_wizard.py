@@ -20,8 +20,7 @@ def spawn(root: Path) -> pexpect.spawn:
                          encoding="utf-8", timeout=60, dimensions=(50, 120))
 
 
-def test_wizard_fixes_machine_ssl(tmp_path: Path) -> None:
-    root = fast_lab(tmp_path, "machine-ssl-expired")
+def up_to_the_step_question(root: Path) -> pexpect.spawn:
     child = spawn(root)
     child.expect("Plan")
     child.expect("Use these values")
@@ -29,6 +28,12 @@ def test_wizard_fixes_machine_ssl(tmp_path: Path) -> None:
     child.expect("SSO administrator password")
     child.sendline(PASSWORD)
     child.expect(r"Run certificate-manager option 3 now\?")
+    return child
+
+
+def test_wizard_fixes_machine_ssl(tmp_path: Path) -> None:
+    root = fast_lab(tmp_path, "machine-ssl-expired")
+    child = up_to_the_step_question(root)
     child.send("y")
     child.expect("the fix verified", timeout=240)
     child.expect(pexpect.EOF)
@@ -58,12 +63,7 @@ def test_ctrl_c_at_a_question_aborts_cleanly(tmp_path: Path) -> None:
 def test_declining_the_step_changes_nothing(tmp_path: Path) -> None:
     root = fast_lab(tmp_path, "machine-ssl-expired")
     before = lab_state.load(root)["vecs"]
-    child = spawn(root)
-    child.expect("Use these values")
-    child.send("y")
-    child.expect("SSO administrator password")
-    child.sendline(PASSWORD)
-    child.expect(r"Run certificate-manager option 3 now\?")
+    child = up_to_the_step_question(root)
     child.send("n")
     child.expect("declined")
     child.expect(pexpect.EOF)
@@ -71,3 +71,25 @@ def test_declining_the_step_changes_nothing(tmp_path: Path) -> None:
     assert child.exitstatus == 1
     assert not tool_calls(root, "certificate-manager")
     assert lab_state.load(root)["vecs"] == before
+
+
+def test_ctrl_c_during_the_replacement_does_not_kill_certificate_manager(tmp_path: Path) -> None:
+    """Unattended: vcfix explains the risk and keeps waiting; the step completes."""
+    root = fast_lab(tmp_path, "machine-ssl-expired")
+    with lab_state.transaction(root) as state:
+        state["settings"]["speed"] = 0.02  # slow enough to interrupt mid-way
+    answers = tmp_path / "answers.yaml"
+    answers.write_text("sso:\n  password: {env: VCFIX_SSO_PASSWORD}\n")
+    answers.chmod(0o600)
+    env = dict(os.environ, VCFIX_SSO_PASSWORD=PASSWORD, NO_COLOR="1")
+    child = pexpect.spawn(sys.executable, ["-m", "vcfix", "--root", str(root), "fix",
+                                           "--answers", str(answers), "--yes"],
+                          env=env, encoding="utf-8", timeout=120)
+    child.expect(r"Replacing Machine SSL")
+    child.sendcontrol("c")
+    child.expect("is replacing certificates")
+    child.expect("keeps waiting")
+    child.expect("the fix verified", timeout=240)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0

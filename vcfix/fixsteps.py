@@ -78,7 +78,8 @@ def abandon_callback(ctx: StepContext, tool: str) -> Callable[[], bool]:
         if not ctx.prompter.interactive:
             ctx.say("Unattended run: vcfix keeps waiting for it to finish.")
             return False
-        return ctx.prompter.confirm("abandon", f"Abandon {tool} anyway?")
+        # always a real question: --yes accepts steps, never abandoning one
+        return ctx.prompter.question("abandon", f"Abandon {tool} anyway?", False)
 
     return confirm_abandon
 
