@@ -68,9 +68,10 @@ def test_fix_replaces_and_verifies(scenario: str, step: str, store: str, version
     assert PASSWORD not in out
 
 
-def test_reset_all_replaces_the_root(tmp_path: Path, fixed_clock: dt.datetime,
+@pytest.mark.parametrize("version", ["6.7", "7.0", "8.0"])
+def test_reset_all_replaces_the_root(version: str, tmp_path: Path, fixed_clock: dt.datetime,
                                      capsys: pytest.CaptureFixture[str]) -> None:
-    root = fast_lab(tmp_path, "root-expired", version="8.0")
+    root = fast_lab(tmp_path, "root-expired", version=version)
     old_root = lab_state.load(root)["vmca"]["cert"]
     code = fix(root, tmp_path, "--yes", "--steps", "reset-all")
     out = capsys.readouterr().out
