@@ -6,17 +6,17 @@ failure/success lines and the exit status. Only what the tool prints is logged
 (pexpect ``logfile_read`` into the run's transcript, through its Redactor); vcfix
 records what it sends itself, secrets as ``********``. Ctrl-C does not kill the
 tool: SIGINT is deferred to a safe point and ``confirm_abandon`` is asked. The
-pure matching lives in :mod:`vcfix.driver_match`; see docs/playbooks.md.
+pure matching lives in :mod:`vcfix.driver_match`, the session's ending (abandoning,
+ending the tool, the result) in :mod:`vcfix.driver_session`; see docs/playbooks.md.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import termios
 import time
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import pexpect
 
@@ -24,16 +24,15 @@ from vcfix.answers import Answers
 from vcfix.driver_match import (
     DialogResult,
     FailureLine,
-    OutputScanner,
     answer_for,
     check_answers,
     conclude,
     describe_dialog,
     looks_like_question,
     match_prompt,
-    risk_note,
     tool_name,
 )
+from vcfix.driver_session import DialogSession, sigint_handler
 from vcfix.errors import VcfixError
 from vcfix.playbook import Playbook, Prompt
 from vcfix.redact import MASK, Redactor
@@ -88,41 +87,18 @@ def run_dialog(
     return session.run(list(argv), env, cwd)
 
 
-@contextlib.contextmanager
-def _sigint(handler: Callable[[int, Any], Any]) -> Iterator[None]:
-    """Use ``handler`` for SIGINT meanwhile (main thread only; elsewhere nothing changes)."""
-    try:
-        previous = signal.signal(signal.SIGINT, handler)
-    except ValueError:  # not the main thread: KeyboardInterrupt is caught instead
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-class _Session:
-    """The state of one dialog; :meth:`run` loops until ``result`` is set."""
+class _Session(DialogSession):
+    """One dialog; :meth:`run` loops until ``result`` is set (its ending: the base class)."""
 
     def __init__(self, playbook: Playbook, answers: Answers, redactor: Redactor,
                  rundir: RunDir, confirmed: bool) -> None:
-        self.pb, self.answers, self.redactor, self.rundir = playbook, answers, redactor, rundir
-        self.confirmed = confirmed
+        super().__init__(playbook, redactor, rundir, end_wait=END_WAIT, read_size=READ_SIZE)
+        self.answers, self.confirmed = answers, confirmed
         self.on_progress: Optional[Callable[[int, str], None]] = None
-        self.on_event: Optional[Callable[[Dict[str, Any]], None]] = None
-        self.confirm_abandon: Optional[Callable[[], bool]] = None
-        self.tool = tool_name(playbook)
-        self.scanner = OutputScanner(playbook)
-        self.counts: Dict[str, int] = {}
-        self.started = False
         self.candidate: Optional[Prompt] = None
-        self.result: Optional[DialogResult] = None
         self.prompt_timeout, self.overall = playbook.timeouts.prompt, playbook.timeouts.overall
         self.last_output = self.begin = time.monotonic()
         self.waiting_reported = 0
-        self.child: Any = None
-        self.sigint = False
 
     def run(self, argv: List[str], env: Optional[Mapping[str, str]],
             cwd: Optional[str]) -> DialogResult:
@@ -137,7 +113,7 @@ class _Session:
         self.child.delaybeforesend = SEND_DELAY
         self.last_output = self.begin = time.monotonic()
         try:
-            with _sigint(self.defer_sigint):
+            with sigint_handler(self.defer_sigint):
                 while self.result is None:
                     try:
                         self.step()
@@ -157,9 +133,6 @@ class _Session:
         self.event("step_result", ok=r.ok, reason=r.reason, failure_kind=r.failure_kind,
                    rolled_back=r.rolled_back, exit_status=r.exit_status)
         return r
-
-    def defer_sigint(self, signum: int, frame: object) -> None:
-        self.sigint = True  # handled between steps: see run()
 
     def step(self) -> None:
         if time.monotonic() - self.begin >= self.overall:
@@ -189,10 +162,6 @@ class _Session:
             if failure.kind == "credentials" and not self.started and self.result is None:
                 self.fail("credentials", f"{self.tool} refused the credentials: "
                           f"{failure.line}; vcfix never retries a password")
-
-    def note_failures(self, failures: List[FailureLine]) -> None:
-        for failure in failures:
-            self.event("failure_seen", kind=failure.kind, line=failure.line)
 
     def quiet(self) -> None:
         silence = time.monotonic() - self.last_output
@@ -263,67 +232,3 @@ class _Session:
         self.child.sendline(value)
         self.event("answer_sent", prompt=prompt.id, answer=shown)
         self.scanner.mark_answered()
-
-    def interrupted(self) -> None:
-        self.event("interrupt", operation_started=self.started)
-        if self.confirm_abandon is None:
-            self.event("interrupt_ignored", why="no way to confirm abandoning")
-            return
-        try:
-            with _sigint(signal.default_int_handler):  # Ctrl-C works normally here
-                abandon = bool(self.confirm_abandon())
-        except KeyboardInterrupt:
-            abandon = False
-        if not abandon:
-            self.event("interrupt_declined")
-            return
-        self.fail("abandoned", "abandoned at the operator's request")
-
-    def fail(self, kind: str, reason: str, *, unrecognised: Optional[str] = None) -> None:
-        """End the tool and fail the step; the reason says whether anything changed."""
-        self.end_tool()
-        self.result = self.make_result(False, kind, reason + risk_note(self.pb, self.started),
-                                       unrecognised)
-
-    def make_result(self, ok: bool, kind: Optional[str], reason: str,
-                    unrecognised: Optional[str] = None) -> DialogResult:
-        def red(text: str) -> str:
-            return self.rundir.redactor.redact(self.redactor.redact(text))
-        logs = [f.log_path for f in self.scanner.failures if f.log_path]
-        return DialogResult(
-            ok=ok, reason=red(reason), exit_status=self.child.exitstatus,
-            rolled_back=any(f.rolled_back for f in self.scanner.failures),
-            last_lines=[red(line) for line in self.scanner.last_lines()],
-            unrecognised_prompt=red(unrecognised) if unrecognised else None,
-            log_path=logs[0] if logs else self.pb.log, failure_kind=kind,
-            operation_started=self.started, prompts_seen=dict(self.counts))
-
-    def end_tool(self) -> None:
-        """End the tool cleanly: Ctrl-D, then SIGTERM, then SIGKILL, with short waits."""
-        child = self.child
-        if child is None or child.closed:
-            return
-        for how, action in (("Ctrl-D", child.sendeof),
-                            ("SIGTERM", lambda: child.kill(signal.SIGTERM)),
-                            ("SIGKILL", lambda: child.kill(signal.SIGKILL))):
-            if not child.isalive():
-                break
-            self.rundir.note(f"ending {self.tool}: {how}")
-            with contextlib.suppress(OSError):
-                action()
-            deadline = time.monotonic() + END_WAIT
-            while time.monotonic() < deadline:  # read (into the transcript) until EOF
-                try:
-                    remaining = max(0.0, deadline - time.monotonic())
-                    self.note_failures(self.scanner.feed(
-                        child.read_nonblocking(READ_SIZE, timeout=remaining))[1])
-                except (pexpect.TIMEOUT, KeyboardInterrupt):
-                    continue
-                except pexpect.EOF:
-                    break
-        child.close(force=True)
-
-    def event(self, name: str, **fields: Any) -> None:
-        record = self.rundir.event(name, **fields)
-        if self.on_event:
-            self.on_event(record)

@@ -6,21 +6,27 @@ terminal), ``-w pw`` (accepted like the real client; vcfix must never use it),
 ``-b base``, ``-s base|one|sub``, ``-L``/``-LL``/``-LLL``, ``-o ldif-wrap=no|N``,
 then a filter and attribute names. The directory holds the
 ``TenantCredential-N`` and ``TrustedCertChain-N`` entries of the state's ``vmdir``
-and their containers. On a management node the directory is on the PSC
+and their containers (built, filtered and written as LDIF lines by
+:mod:`vcfix.lab.fakes.ldap_directory`). On a management node the directory is on the PSC
 (``state["dc_name"]``): localhost cannot be contacted, like on a real one.
 """
 
 from __future__ import annotations
 
-import base64
 import getopt
 import os
 import re
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from vcfix.lab import state as lab_state
 from vcfix.lab.fakes.common import FakeError, error, fake_tool, load_state, out, service_running
+from vcfix.lab.fakes.ldap_directory import AttrValue as AttrValue
+from vcfix.lab.fakes.ldap_directory import Entry as Entry
+from vcfix.lab.fakes.ldap_directory import directory as directory
+from vcfix.lab.fakes.ldap_directory import fold as fold
+from vcfix.lab.fakes.ldap_directory import ldif_line
+from vcfix.lab.fakes.ldap_directory import matches as matches
 from vcfix.lab.fakes.lwregshell import domain_dn
 
 TOOL = "ldapsearch"
@@ -29,130 +35,9 @@ PORTS = (389, 636, 11711)
 CANT_CONTACT = "ldap_sasl_bind(SIMPLE): Can't contact LDAP server (-1)"
 INVALID_CREDENTIALS = "ldap_bind: Invalid credentials (49)"
 
-AttrValue = Union[str, bytes]
-Entry = Tuple[str, List[Tuple[str, List[AttrValue]]]]
-Pred = Callable[[Dict[str, List[AttrValue]]], bool]
-
 
 def _norm(dn: str) -> str:
     return re.sub(r"\s*([,=])\s*", r"\1", dn.strip()).lower()
-
-
-def _der(pem: str) -> bytes:
-    body = [ln for ln in pem.strip().splitlines() if ln and not ln.startswith("-----")]
-    return base64.b64decode("".join(body))
-
-
-def directory(state: lab_state.State) -> List[Entry]:
-    """The directory's entries (containers first), built from ``state["vmdir"]``."""
-    domain = str(state["domain"])
-    base = domain_dn(domain)
-    services = f"cn=Services,{base}"
-    tenant = f"cn={domain},cn=Tenants,cn=IdentityManager,{services}"
-    chains = f"cn=TrustedCertificateChains,{tenant}"
-    entries: List[Entry] = []
-    for dn, classes in (
-        (base, ["top", "dcObject", "domain"]),
-        (services, ["top", "container"]),
-        (f"cn=IdentityManager,{services}", ["top", "container"]),
-        (f"cn=Tenants,cn=IdentityManager,{services}", ["top", "container"]),
-        (tenant, ["top", "vmwSTSTenant"]),
-        (chains, ["top", "container"]),
-    ):
-        entries.append((dn, [("objectClass", list(classes))]))
-    vmdir = state.get("vmdir") or {}
-    for cred in vmdir.get("tenant_credentials", []):
-        attrs: List[Tuple[str, List[AttrValue]]] = [
-            ("objectClass", ["top", "vmwSTSTenantCredential"]),
-            ("cn", [cred["cn"]]),
-            ("userCertificate", [_der(c) for c in cred["certs"]]),
-        ]
-        if cred.get("key"):
-            attrs.append(("vmwSTSPrivateKey", [_der(cred["key"])]))
-        entries.append((f"cn={cred['cn']},{tenant}", attrs))
-    for chain in vmdir.get("trusted_chains", []):
-        entries.append((f"cn={chain['cn']},{chains}", [
-            ("objectClass", ["top", "vmwSTSTenantTrustedCertificateChain"]),
-            ("cn", [chain["cn"]]),
-            ("userCertificate", [_der(c) for c in chain["certs"]]),
-        ]))
-    return entries
-
-
-# --- filters: (&...) (|...) (!...) (attr=value) (attr=*) (attr=pre*post) -----------------
-
-def _unescape(value: str) -> str:
-    return re.sub(r"\\([0-9a-fA-F]{2})", lambda m: chr(int(m.group(1), 16)), value)
-
-
-def matches(text: str, attrs: Dict[str, List[AttrValue]]) -> bool:
-    """Evaluate LDAP filter ``text`` on an entry; ValueError when it is malformed."""
-    text = text.strip()
-    pred, rest = _parse(text if text.startswith("(") else f"({text})")
-    if rest.strip():
-        raise ValueError(text)
-    return pred(attrs)
-
-
-def _parse(text: str) -> Tuple[Pred, str]:
-    if not text.startswith("("):
-        raise ValueError(text)
-    body = text[1:]
-    if body[:1] in ("&", "|", "!"):
-        op, rest = body[0], body[1:].lstrip()
-        parts: List[Pred] = []
-        while rest.startswith("("):
-            part, rest = _parse(rest)
-            parts.append(part)
-            rest = rest.lstrip()
-        if not rest.startswith(")") or (op == "!" and len(parts) != 1):
-            raise ValueError(text)
-        if op == "&":
-            return (lambda a: all(p(a) for p in parts)), rest[1:]
-        if op == "|":
-            return (lambda a: any(p(a) for p in parts)), rest[1:]
-        return (lambda a: not parts[0](a)), rest[1:]
-    end = body.find(")")
-    attr, eq, value = body[:end].partition("=")
-    if end < 0 or not eq or not attr.strip() or attr.strip()[-1] in "<>~":
-        raise ValueError(text)
-    return _item(attr.strip().lower(), value), body[end + 1:]
-
-
-def _item(attr: str, value: str) -> Pred:
-    pattern = re.compile(
-        "^" + ".*".join(re.escape(_unescape(p)) for p in value.split("*")) + "$", re.IGNORECASE
-    )
-
-    def test(attrs: Dict[str, List[AttrValue]]) -> bool:
-        values = [v for name, vs in attrs.items() if name.lower() == attr for v in vs]
-        if value == "*":
-            return bool(values)
-        return any(isinstance(v, str) and pattern.match(v) for v in values)
-
-    return test
-
-
-# --- LDIF ---------------------------------------------------------------------------------
-
-def _line(name: str, value: AttrValue) -> str:
-    if isinstance(value, bytes):
-        return f"{name}:: {base64.b64encode(value).decode('ascii')}"
-    if value and (value[0] in " :<" or value[-1] == " " or not value.isascii()
-                  or not value.isprintable()):
-        return f"{name}:: {base64.b64encode(value.encode('utf-8')).decode('ascii')}"
-    return f"{name}: {value}"
-
-
-def fold(line: str, width: Optional[int]) -> List[str]:
-    """Fold one LDIF line at ``width`` columns, continuations starting with a space."""
-    if not width or width < 2 or len(line) <= width:
-        return [line]
-    lines, rest = [line[:width]], line[width:]
-    while rest:
-        lines.append(" " + rest[: width - 1])
-        rest = rest[width - 1:]
-    return lines
 
 
 def _ufn(dn: str) -> str:
@@ -280,12 +165,12 @@ def _ldif(found: List[Entry], wanted: List[str], width: Optional[int], level: in
     for dn, attrs in found:
         if comments:
             lines.append(f"# {_ufn(dn)}")
-        lines += fold(_line("dn", dn), width)
+        lines += fold(ldif_line("dn", dn), width)
         for name, vals in attrs:
             if "1.1" in wanted or (wanted and "*" not in wanted and name.lower() not in wanted):
                 continue
             for value in vals:
-                lines += fold(_line(name, value), width)
+                lines += fold(ldif_line(name, value), width)
         lines.append("")
     if comments:
         lines += ["# search result", "search: 2", "result: 0 Success", "",
