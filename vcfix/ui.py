@@ -10,7 +10,7 @@ answer ends the run with exit 4 naming the key, and a confirmation needs
 from __future__ import annotations
 
 import sys
-from typing import Optional, Sequence
+from typing import Any, Dict, Optional, Sequence, TextIO
 
 from vcfix.answers import MissingAnswer
 from vcfix.errors import EXIT_MISSING_ANSWER, VcfixError
@@ -51,9 +51,20 @@ class Prompter:
 
 
 class InteractivePrompter(Prompter):
-    """Asks on the terminal with questionary."""
+    """Asks on the terminal with questionary (on ``stream``: stderr keeps stdout for JSON)."""
 
     interactive = True
+
+    def __init__(self, assume_yes: bool = False, stream: Optional[TextIO] = None) -> None:
+        super().__init__(assume_yes)
+        self.stream = stream
+
+    def _kw(self) -> Dict[str, Any]:
+        if self.stream is None:
+            return {}
+        from prompt_toolkit.output import create_output
+
+        return {"output": create_output(stdout=self.stream)}
 
     def ask(self, key: str, description: str, secret: bool,
             default: Optional[str] = None) -> Optional[str]:
@@ -61,30 +72,28 @@ class InteractivePrompter(Prompter):
 
         message = f"{description[:1].upper()}{description[1:]}:"
         if secret:
-            value = questionary.password(message).unsafe_ask()
+            value = questionary.password(message, **self._kw()).unsafe_ask()
         else:
-            value = questionary.text(message, default=default or "").unsafe_ask()
+            value = questionary.text(message, default=default or "", **self._kw()).unsafe_ask()
         return str(value) if value is not None else None
 
     def confirm(self, key: str, message: str, details: Sequence[str] = ()) -> bool:
-        import questionary
-
         if self.assume_yes:
             return True
         for line in details:
             self.say(f"  {line}")
-        return bool(questionary.confirm(message, default=False).unsafe_ask())
+        return self.question(key, message, False)
 
     def question(self, key: str, message: str, default: bool) -> bool:
         import questionary
 
-        return bool(questionary.confirm(message, default=default).unsafe_ask())
+        return bool(questionary.confirm(message, default=default, **self._kw()).unsafe_ask())
 
     def choose(self, key: str, message: str, choices: Sequence[str], default: str) -> str:
         import questionary
 
-        return str(questionary.select(message, choices=list(choices),
-                                      default=default).unsafe_ask())
+        return str(questionary.select(message, choices=list(choices), default=default,
+                                      **self._kw()).unsafe_ask())
 
 
 def make_prompter(*, unattended: bool, assume_yes: bool) -> Prompter:

@@ -153,11 +153,8 @@ def interactive() -> bool:
 
 
 def ask(key: str, description: str, secret: bool) -> Optional[str]:
-    """Ask one question on the terminal; Ctrl-C raises KeyboardInterrupt (exit 130)."""
-    import questionary
-    from prompt_toolkit.output import create_output
+    """Ask one question on the terminal (on stderr: stdout may carry --json);
+    Ctrl-C raises KeyboardInterrupt (exit 130)."""
+    from vcfix.ui import InteractivePrompter
 
-    output = create_output(stdout=sys.stderr)
-    question = questionary.password if secret else questionary.text
-    answer = question(f"{description}:", output=output).unsafe_ask()
-    return answer if isinstance(answer, str) else None
+    return InteractivePrompter(stream=sys.stderr).ask(key, description, secret)
