@@ -17,8 +17,9 @@ from vcfix.lab import state as lab_state
 from vcfix.lab.elm_build import create_domain_lab
 from vcfix.lab.fakes import fake_path
 from vcfix.lab.fakes.common import read_calls
+from vcfix.redact import MASK
 from vcfix.replication.collect import Credentials, collect_node
-from vcfix.replication.collect_pty import MASK, run_with_password
+from vcfix.replication.collect_pty import run_with_password
 from vcfix.replication.parsers import CredentialsRefused
 from vcfix.replication.snapshot import NodeSnapshot
 

@@ -41,6 +41,11 @@ class VcfixError(Exception):
         self.details = tuple(details)
         self.hint = hint
 
+    def one_line(self) -> str:
+        """Message, details and hint on one line (for JSON fields and summaries)."""
+        parts = [self.message, *self.details] + ([f"hint: {self.hint}"] if self.hint else [])
+        return " | ".join(part.strip() for part in parts if part.strip())
+
     def render(self) -> str:
         lines = [f"vcfix: {self.message}"]
         lines.extend(f"    {line}" for line in self.details)

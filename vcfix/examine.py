@@ -34,7 +34,7 @@ def judge_collected(got: Collected, *, warn_days: int = DEFAULT_WARN_DAYS,
                     now: Optional[dt.datetime] = None) -> Diagnosis:
     """The diagnosis of what :func:`collect` read (``fix`` keeps both)."""
     when = now or clock.now()
-    messages = [_message(err.render()) for err in got.errors]
+    messages = [err.one_line() for err in got.errors]
     if got.node is None:
         return Diagnosis.unknown(None, "; ".join(messages) or "the node facts were not read", when)
     result = diagnose(
@@ -51,7 +51,3 @@ def judge_collected(got: Collected, *, warn_days: int = DEFAULT_WARN_DAYS,
             result.status = STATUS_UNKNOWN
     return result
 
-
-def _message(rendered: str) -> str:
-    text = rendered[len("vcfix: "):] if rendered.startswith("vcfix: ") else rendered
-    return " | ".join(line.strip() for line in text.splitlines() if line.strip())

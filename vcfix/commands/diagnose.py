@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
         diagnosis = examine(appliance, warn_days=args.warn_days,
                             runner=Runner(appliance, timeout=args.timeout))
     except VcfixError as exc:  # nothing could be read at all
-        diagnosis = Diagnosis.unknown(None, exc.render(), clock.now())
+        diagnosis = Diagnosis.unknown(None, exc.one_line(), clock.now())
     if args.json:
         json.dump(diagnosis.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
 from vcfix.errors import VcfixError
+from vcfix.redact import Redactor
 from vcfix.replication.parsers import CredentialsRefused
 from vcfix.runner import display, tail
 
 PROMPT = re.compile(r"(?i)\bpassword:[ \t]*$")
 PROMPT_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 120.0
-MASK = "********"
 
 
 @dataclass(frozen=True)
@@ -102,4 +102,4 @@ def _text(value: object) -> str:
 
 def _mask(text: str, password: str) -> str:
     clean = text.replace("\r\n", "\n").replace("\r", "\n")
-    return clean.replace(password, MASK) if password else clean
+    return Redactor([password] if password else []).redact(clean)
