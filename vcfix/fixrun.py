@@ -69,7 +69,7 @@ def run_fix(opts: FixOptions) -> int:
         return EXIT_OK if before.status in ("ok", "warning") and not chosen else EXIT_FAILED
 
     redactor = Redactor()
-    answers = prepare_answers(opts, appliance, before)
+    answers = prepare_answers(opts, appliance, runner, before)
     answers = review_certificate_answers(opts.prompter, answers, [s.step for s in runnable])
     ctx = StepContext(appliance, runner, answers, opts.prompter, redactor, before.node,
                       opts.prompt_timeout, opts.step_timeout, say=say)
@@ -100,11 +100,12 @@ def select_steps(plan: Sequence[Step], requested: Optional[Sequence[str]]) -> Li
     return [s for s in executable if s.step in requested]
 
 
-def prepare_answers(opts: FixOptions, appliance: Appliance, before: Diagnosis) -> Answers:
+def prepare_answers(opts: FixOptions, appliance: Appliance, runner: Runner,
+                    before: Diagnosis) -> Answers:
     assert before.node is not None
     defaults = certool_defaults(appliance)
     if before.node.node_type == "management":  # certificate-manager asks for the PSC
-        done = Runner(appliance).run("vmafd-cli", ["get-dc-name", "--server-name", "localhost"])
+        done = runner.run("vmafd-cli", ["get-dc-name", "--server-name", "localhost"])
         defaults["psc.address"] = done.stdout.strip()
     ask = None
     if opts.prompter.interactive:
