@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
 from vcfix import clock
 from vcfix.answers import Answers
@@ -73,8 +73,8 @@ def run_fix(opts: FixOptions) -> int:
     answers = review_certificate_answers(opts.prompter, answers, [s.step for s in runnable])
     ctx = StepContext(appliance, runner, answers, opts.prompter, redactor, before.node,
                       opts.prompt_timeout, opts.step_timeout, say=say)
-    plan: Dict[int, StepKind] = {i: kinds[s.step]() for i, s in enumerate(runnable)}
-    for kind in plan.values():
+    plan: List[StepKind] = [kinds[s.step]() for s in runnable]  # one per step, in order
+    for kind in plan:
         kind.preflight(ctx)  # every answer and prerequisite, before anything changes
     secret = answers.peek("sso.password")
     if secret:
@@ -115,7 +115,7 @@ def prepare_answers(opts: FixOptions, appliance: Appliance, runner: Runner,
                                      defaults=defaults, ask=ask)
 
 
-def show_dry_run(ctx: StepContext, steps: Sequence[Step], plan: Dict[int, StepKind]) -> None:
+def show_dry_run(ctx: StepContext, steps: Sequence[Step], plan: Sequence[StepKind]) -> None:
     ctx.say("\nDry run: nothing will be changed and no vendor tool will be started.")
     for index, step in enumerate(steps):
         kind = plan[index]
@@ -131,7 +131,7 @@ def show_dry_run(ctx: StepContext, steps: Sequence[Step], plan: Dict[int, StepKi
 
 
 def execute(ctx: StepContext, before: Diagnosis, collected: Collected, steps: Sequence[Step],
-            plan: Dict[int, StepKind], rundir: RunDir) -> int:
+            plan: Sequence[StepKind], rundir: RunDir) -> int:
     say = ctx.say
     rundir.write_diagnosis("before", before.to_json())
     rundir.event("run_started", steps=[s.step for s in steps])
