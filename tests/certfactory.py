@@ -16,10 +16,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from vcfix.classify import SOLUTION_STORES, StsEntry
+from vcfix.appliance.parsers.vecs import VecsEntry
+from vcfix.diagnose.classify import SOLUTION_STORES, StsEntry
+from vcfix.diagnose.model import Diagnosis, NodeInfo, diagnose
 from vcfix.lab import pki
-from vcfix.model import Diagnosis, NodeInfo, diagnose
-from vcfix.parsers.vecs import VecsEntry
 
 PNID = "vcsa01.lab.example"
 DOMAIN = "vsphere.local"

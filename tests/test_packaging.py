@@ -26,7 +26,7 @@ def test_every_package_is_listed_in_pyproject() -> None:
 
 
 def test_playbooks_load_from_the_package_resources() -> None:
-    from vcfix import playbook
+    from vcfix.fix.dialog import playbook
 
     for name in playbook.NAMES:
         assert playbook.load(name).id == name

@@ -1,3 +1,5 @@
+"""``python -m vcfix``: the same as the ``vcfix`` command."""
+
 import sys
 
 from vcfix.cli import main

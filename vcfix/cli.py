@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
 from vcfix import __version__
-from vcfix.appliance import ROOT_ENV, default_root
+from vcfix.appliance.paths import ROOT_ENV, default_root
 from vcfix.errors import EXIT_INTERRUPTED, EXIT_USAGE, VcfixError
 
 COMMANDS = (

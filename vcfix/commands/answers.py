@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfix.answers import template
+    from vcfix.answers.answer_file import template
 
     if args.answers_command == "template":
         sys.stdout.write(template())

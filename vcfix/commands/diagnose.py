@@ -39,12 +39,12 @@ def _days(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from vcfix import clock
-    from vcfix.appliance import Appliance
-    from vcfix.examine import examine
-    from vcfix.model import Diagnosis
-    from vcfix.report import render
-    from vcfix.runner import Runner
-    from vcfix.style import Style, use_color
+    from vcfix.appliance.paths import Appliance
+    from vcfix.appliance.runner import Runner
+    from vcfix.diagnose.examine import examine
+    from vcfix.diagnose.model import Diagnosis
+    from vcfix.diagnose.report import render
+    from vcfix.ui.style import Style, use_color
 
     try:
         appliance = Appliance(args.root)

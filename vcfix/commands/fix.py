@@ -53,10 +53,10 @@ def _steps(text: str) -> List[str]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfix.answers import Answers, load_answer_file
-    from vcfix.fixrun import FixOptions, run_fix
-    from vcfix.style import Style, use_color
-    from vcfix.ui import make_prompter
+    from vcfix.answers.answer_file import Answers, load_answer_file
+    from vcfix.fix.run import FixOptions, run_fix
+    from vcfix.ui.prompts import make_prompter
+    from vcfix.ui.style import Style, use_color
 
     for flag, value in (("--prompt-timeout", args.prompt_timeout),
                         ("--step-timeout", args.step_timeout)):

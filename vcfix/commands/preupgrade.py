@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, List, Optional, Tuple
 from vcfix.errors import EXIT_UNKNOWN, EXIT_USAGE, VcfixError
 
 if TYPE_CHECKING:
-    from vcfix.appliance import Appliance
-    from vcfix.replication.snapshot import NodeSnapshot
+    from vcfix.appliance.paths import Appliance
+    from vcfix.preupgrade.snapshot import NodeSnapshot
 
 MAX_RESAMPLE = 900.0
 
@@ -58,9 +58,9 @@ def _seconds(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from vcfix.replication.render import render_json, render_text
-    from vcfix.replication.rules import evaluate
-    from vcfix.style import use_color
+    from vcfix.preupgrade.render import render_json, render_text
+    from vcfix.preupgrade.rules import evaluate
+    from vcfix.ui.style import use_color
 
     snapshots = _load(args) if args.merge else [_collect(args)]
     verdict = evaluate(snapshots)
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> List[NodeSnapshot]:
-    from vcfix.replication.snapshot import NodeSnapshot
+    from vcfix.preupgrade.snapshot import NodeSnapshot
 
     for option in ("save", "answers", "resample_after"):
         if getattr(args, option) is not None:
@@ -94,8 +94,8 @@ def _load(args: argparse.Namespace) -> List[NodeSnapshot]:
 
 
 def _collect(args: argparse.Namespace) -> NodeSnapshot:
-    from vcfix.appliance import Appliance
-    from vcfix.replication.collect import DEFAULT_RESAMPLE, Credentials, collect_node
+    from vcfix.appliance.paths import Appliance
+    from vcfix.preupgrade.collect import DEFAULT_RESAMPLE, Credentials, collect_node
 
     if args.save and not args.save.absolute().parent.is_dir():
         raise VcfixError(f"--save {args.save}: the folder {args.save.absolute().parent} does "
@@ -138,7 +138,7 @@ def sso_credentials(answer_file: Optional[Path]) -> Tuple[Optional[str], str]:
 
     Raises MissingAnswer (exit 4) for ``sso.password`` when neither is possible.
     """
-    from vcfix.answers import Answers, load_answer_file
+    from vcfix.answers.answer_file import Answers, load_answer_file
 
     answers = load_answer_file(answer_file) if answer_file else Answers()
     if interactive():
@@ -155,6 +155,6 @@ def interactive() -> bool:
 def ask(key: str, description: str, secret: bool) -> Optional[str]:
     """Ask one question on the terminal (on stderr: stdout may carry --json);
     Ctrl-C raises KeyboardInterrupt (exit 130)."""
-    from vcfix.ui import InteractivePrompter
+    from vcfix.ui.prompts import InteractivePrompter
 
     return InteractivePrompter(stream=sys.stderr).ask(key, description, secret)

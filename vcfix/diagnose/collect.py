@@ -1,0 +1,192 @@
+"""Gather what a diagnosis needs from the appliance (the I/O half of diagnose).
+
+Vendor calls run concurrently: the node facts, the store list and the machine
+account lookup start together; each store is listed as soon as the store list
+is known, and the STS read starts as soon as the machine account is known. A
+slow appliance therefore costs roughly the longest chain of calls, not their sum.
+
+``TRUSTED_ROOT_CRLS`` is never listed: it holds no certificate to judge and can
+take close to an hour on a large appliance.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+
+from vcfix.appliance.parsers import ldif, lwreg, vecs, vmafd
+from vcfix.appliance.paths import Appliance
+from vcfix.appliance.runner import Runner
+from vcfix.diagnose.model import NodeInfo, StsEntry
+from vcfix.errors import VcfixError
+
+SKIP_STORES = ("TRUSTED_ROOT_CRLS",)
+VMDIR_KEY = r"[HKEY_THIS_MACHINE\services\vmdir]"
+STS_FILTER = (
+    "(|(objectClass=vmwSTSTenantCredential)(objectClass=vmwSTSTenantTrustedCertificateChain))"
+)
+MAX_WORKERS = 16  # vendor calls mostly wait; a VCSA has about 14 stores
+
+T = TypeVar("T")
+
+
+@dataclass
+class Collected:
+    """Everything read from the appliance; ``errors`` lists what could not be read."""
+
+    node: Optional[NodeInfo] = None
+    stores: Dict[str, List[vecs.VecsEntry]] = field(default_factory=dict)
+    sts: List[StsEntry] = field(default_factory=list)
+    skipped_stores: List[str] = field(default_factory=list)  # not read on purpose
+    unread_stores: List[str] = field(default_factory=list)  # failed to read ("VMDIR" = STS)
+    errors: List[VcfixError] = field(default_factory=list)
+
+
+def collect(appliance: Appliance, runner: Optional[Runner] = None) -> Collected:
+    runner = runner or Runner(appliance)
+    out = Collected()
+    with ThreadPoolExecutor(max_workers=MAX_WORKERS) as pool:
+        pnid = pool.submit(_vmafd, runner, "get-pnid")
+        domain = pool.submit(_vmafd, runner, "get-domain-name")
+        store_list = pool.submit(_store_list, runner)
+        account = pool.submit(_machine_account, runner)
+        node_type = _guard(out, appliance.node_type)
+        dc_name = (
+            pool.submit(_vmafd, runner, "get-dc-name") if node_type == "management" else None
+        )
+
+        stores = _guard(out, store_list.result) or []
+        listed: List[Tuple[str, Future[List[vecs.VecsEntry]]]] = []
+        for store in stores:
+            if store in SKIP_STORES:
+                out.skipped_stores.append(store)
+            else:
+                listed.append((store, pool.submit(_entries, runner, store)))
+
+        domain_name = _guard(out, domain.result)
+        creds = _guard(out, account.result)
+        sts_host = "localhost"
+        if dc_name is not None:
+            sts_host = _guard(out, dc_name.result) or ""
+        sts_future = None
+        if creds and domain_name and sts_host:
+            sts_future = pool.submit(_read_sts, runner, creds, domain_name, sts_host)
+
+        version = _guard(out, appliance.version)
+        pnid_value = _guard(out, pnid.result)
+        if pnid_value and domain_name and version and node_type:
+            out.node = NodeInfo(pnid_value, domain_name, version, node_type)
+        for store, future in listed:
+            entries = _guard(out, future.result)
+            if entries is None:
+                out.unread_stores.append(store)
+            else:
+                out.stores[store] = entries
+        sts = _guard(out, sts_future.result) if sts_future is not None else None
+        if sts is None:
+            out.unread_stores.append("VMDIR")
+        else:
+            out.sts = sts
+    return out
+
+
+def _guard(out: Collected, call: Callable[[], T]) -> Optional[T]:
+    try:
+        return call()
+    except VcfixError as exc:
+        out.errors.append(exc)
+        return None
+
+
+def _vmafd(runner: Runner, command: str) -> str:
+    done = runner.run("vmafd-cli", [command, "--server-name", "localhost"])
+    return vmafd.parse_value(done.stdout, done.command)
+
+
+def _store_list(runner: Runner) -> List[str]:
+    done = runner.run("vecs-cli", ["store", "list"])
+    return vecs.parse_store_list(done.stdout, done.command)
+
+
+def _entries(runner: Runner, store: str) -> List[vecs.VecsEntry]:
+    done = runner.run("vecs-cli", ["entry", "list", "--store", store])
+    return list(vecs.parse_entry_list(done.stdout, done.command))
+
+
+def _machine_account(runner: Runner) -> Tuple[str, str]:
+    done = runner.run("lwregshell", ["list_values", VMDIR_KEY])
+    values = lwreg.parse_values(done.stdout, done.command)
+    dn, password = values.get("dcAccountDN"), values.get("dcAccountPassword")
+    if not dn or not password:
+        raise VcfixError(
+            f"'{done.command}' did not show dcAccountDN and dcAccountPassword",
+            hint="the machine account is needed to read the STS certificate from VMDIR",
+        )
+    return dn, password
+
+
+def domain_dn(domain: str) -> str:
+    return ",".join(f"dc={part}" for part in domain.split(".") if part)
+
+
+def _read_sts(
+    runner: Runner, creds: Tuple[str, str], domain: str, host: str
+) -> List[StsEntry]:
+    dn, password = creds
+    base = f"cn={domain},cn=Tenants,cn=IdentityManager,cn=Services,{domain_dn(domain)}"
+    with _password_file(password) as path:
+        done = runner.run(
+            "ldapsearch",
+            ["-LLL", "-x", "-H", f"ldap://{host}:389", "-D", dn, "-y", path,
+             "-b", base, STS_FILTER, "userCertificate"],
+        )
+    entries = ldif.parse_ldif(done.stdout, done.command)
+    found = sts_entries(entries)
+    if not found:
+        raise VcfixError(
+            f"'{done.command}' found no STS signing certificate (TenantCredential) in VMDIR"
+        )
+    return found
+
+
+def sts_entries(entries: Sequence[ldif.LdifEntry]) -> List[StsEntry]:
+    """TenantCredential-N and TrustedCertChain-N entries with their certificates."""
+    found: List[StsEntry] = []
+    for entry in entries:
+        first = entry.dn.split(",", 1)[0]
+        cn = first.split("=", 1)[1].strip() if "=" in first else first
+        certs = [v for v in entry.attrs.get("usercertificate", []) if isinstance(v, bytes)]
+        if cn.lower().startswith("tenantcredential"):
+            found.append(StsEntry(cn, "tenant-credential", certs))
+        elif cn.lower().startswith("trustedcertchain"):
+            found.append(StsEntry(cn, "trusted-chain", certs))
+    return found
+
+
+class _password_file:
+    """A file only we can read holding the password, without a trailing newline.
+
+    ``ldapsearch -y`` takes the file's entire content as the password; the file
+    is removed as soon as the call returns.
+    """
+
+    def __init__(self, secret: str) -> None:
+        self.secret = secret
+        self.path = ""
+
+    def __enter__(self) -> str:
+        fd, self.path = tempfile.mkstemp(prefix="vcfix-", suffix=".pw")
+        try:
+            os.fchmod(fd, 0o600)
+            os.write(fd, self.secret.encode("utf-8"))
+        finally:
+            os.close(fd)
+        return self.path
+
+    def __exit__(self, *exc: object) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self.path)

@@ -1,0 +1,94 @@
+"""The human-readable diagnosis: certificates by group with days left, then the plan."""
+
+from __future__ import annotations
+
+from typing import Dict, List, Sequence
+
+from vcfix import clock
+from vcfix.diagnose.classify import CertRecord
+from vcfix.diagnose.model import Diagnosis
+from vcfix.diagnose.plan import Step
+from vcfix.ui.style import Style
+
+GROUP_TITLES = (
+    ("machine-ssl", "Machine SSL (certificate-manager option 3)"),
+    ("trusted-roots", "Trusted roots (option 8 when one that signs in-use certificates expires)"),
+    ("solution-users", "Solution users (option 6)"),
+    ("sts", "STS signing certificate, in VMDIR (fixsts, KB 76719)"),
+    ("other", "Other stores (reported, they do not drive a fix)"),
+)
+STATUS_LINES = {
+    "ok": "OK: no certificate in use expires within {days} days",
+    "warning": "WARNING: something expires soon, or only unused certificates expired",
+    "critical": "CRITICAL: a certificate in use has expired",
+    "unknown": "UNKNOWN: something could not be checked",
+}
+STEP_TOOLS = {
+    "sts": "fixsts.sh (KB 76719)",
+    "machine-ssl": "certificate-manager option 3",
+    "solution-users": "certificate-manager option 6",
+    "reset-all": "certificate-manager option 8",
+    "remove-unused-root": "manual",
+}
+
+
+def render(diagnosis: Diagnosis, style: Style) -> str:
+    out: List[str] = []
+    node = diagnosis.node
+    if node:
+        out.append(style.paint(f"vCenter {node.pnid}", "bold")
+                   + f"  (SSO domain {node.domain}, version {node.version}, {node.node_type})")
+    out.append(f"checked {clock.iso(diagnosis.checked_at)}, warning window "
+               f"{diagnosis.warn_days} days")
+    by_group: Dict[str, List[CertRecord]] = {}
+    for record in diagnosis.certificates + diagnosis.sts:
+        by_group.setdefault(record.group, []).append(record)
+    for group, title in GROUP_TITLES:
+        records = by_group.get(group, [])
+        if records:
+            out += ["", style.paint(title, "bold")]
+            out += [_cert_line(r, style) for r in records]
+    if diagnosis.skipped_stores:
+        out += ["", "Not read: " + ", ".join(diagnosis.skipped_stores)]
+    if diagnosis.error:
+        out += ["", style.paint("Could not check: ", "yellow") + diagnosis.error]
+    shown = [f for f in diagnosis.findings if f.severity != "info" or f.code != "store-skipped"]
+    if shown:
+        out += ["", style.paint("Findings", "bold")]
+        out += [f"  {style.status('!', f.severity)} {f.message}" for f in shown]
+    if diagnosis.node is None:
+        out += ["", style.paint("Plan", "bold"), "  none: the appliance could not be read"]
+    else:
+        out += ["", *render_plan(diagnosis.plan, diagnosis.caveats, style)]
+        if diagnosis.status == "unknown":
+            out.append("  (the plan covers only what could be checked)")
+    line = STATUS_LINES[diagnosis.status].format(days=diagnosis.warn_days)
+    out += ["", style.status(line, diagnosis.status) + f"  (exit {diagnosis.exit_code})"]
+    return "\n".join(out)
+
+
+def render_plan(plan: Sequence[Step], caveats: Sequence[str], style: Style,
+                next_hint: bool = True) -> List[str]:
+    if not plan:
+        return [style.paint("Plan", "bold"), "  nothing to do"]
+    out = [style.paint("Plan", "bold")]
+    for number, step in enumerate(plan, 1):
+        out.append(f"  {number}. {style.paint(step.step, 'bold')} ({STEP_TOOLS[step.step]}): "
+                   f"{step.reason}")
+    if caveats:
+        out += ["", style.paint("Before you answer certificate-manager", "bold")]
+        out += [f"  - {c}" for c in caveats]
+    if next_hint and any(s.option is not None or s.step == "sts" for s in plan):
+        out += ["", "Next: 'vcfix fix --dry-run' shows every prompt and answer; "
+                "'vcfix fix' runs the plan."]
+    return out
+
+
+def _cert_line(record: CertRecord, style: Style) -> str:
+    label = {"expired": "EXPIRED", "expiring": "EXPIRING", "ok": "ok"}.get(record.status,
+                                                                           record.status)
+    days = f"{record.days_left:>6} d"
+    use = "" if record.in_use else "  (not in use)"
+    signs = f"  signs {len(record.signs)} in use" if record.signs else ""
+    return (f"  {style.status(f'{label:<8}', record.status)} {days}  {record.id}  "
+            f"{record.facts.not_after:%Y-%m-%d}  {record.facts.subject}{signs}{use}")

@@ -1,0 +1,98 @@
+"""What every step of a fix implements, and what the steps share.
+
+Each step kind implements :class:`StepKind`: ``preflight`` resolves every answer
+and checks every prerequisite before anything changes (MissingAnswer is exit 4);
+``describe`` is the dry-run dialog; ``confirmation`` states what the step
+replaces, restarts and how long the outage lasts; ``run`` does it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
+
+from vcfix.answers.answer_file import Answers
+from vcfix.appliance.paths import Appliance
+from vcfix.appliance.runner import Runner
+from vcfix.diagnose.model import NodeInfo
+from vcfix.diagnose.plan import Step
+from vcfix.fix.dialog.driver import DialogResult
+from vcfix.fix.dialog.playbook import Playbook
+from vcfix.fix.rundir import RunDir
+from vcfix.redact import Redactor
+from vcfix.ui.prompts import Prompter
+
+
+@dataclass
+class StepContext:
+    appliance: Appliance
+    runner: Runner
+    answers: Answers
+    prompter: Prompter
+    redactor: Redactor
+    node: NodeInfo
+    prompt_timeout: Optional[float] = None
+    step_timeout: Optional[float] = None
+    rundir: Optional[RunDir] = None  # None in a dry run
+    say: Callable[[str], None] = print
+
+
+@dataclass
+class StepOutcome:
+    ok: bool
+    summary: str
+    details: List[str] = field(default_factory=list)
+    follow_ups: List[str] = field(default_factory=list)
+
+
+class StepKind:
+    name = ""
+
+    def preflight(self, ctx: StepContext) -> None:
+        raise NotImplementedError
+
+    def describe(self, ctx: StepContext) -> List[Tuple[str, str]]:
+        raise NotImplementedError
+
+    def confirmation(self, ctx: StepContext, step: Step) -> Tuple[str, List[str]]:
+        raise NotImplementedError
+
+    def run(self, ctx: StepContext, step: Step) -> StepOutcome:
+        raise NotImplementedError
+
+
+def child_env(redactor: Redactor) -> Dict[str, str]:
+    """Our environment minus any variable holding a secret (VCFIX_SSO_PASSWORD...)."""
+    return {k: v for k, v in os.environ.items() if not redactor.contains_secret(v)}
+
+
+def abandon_callback(ctx: StepContext, tool: str) -> Callable[[], bool]:
+    def confirm_abandon() -> bool:
+        ctx.say(f"\n{tool} is replacing certificates. Stopping it now can leave this vCenter "
+                "with a mix of old and new certificates and services that do not start; "
+                "certificate-manager option 7 or the backup in the run directory would then "
+                "be needed.")
+        if not ctx.prompter.interactive:
+            ctx.say("Unattended run: vcfix keeps waiting for it to finish.")
+            return False
+        # always a real question: --yes accepts steps, never abandoning one
+        return ctx.prompter.question("abandon", f"Abandon {tool} anyway?", False)
+
+    return confirm_abandon
+
+
+def dialog_outcome(result: DialogResult, ctx: StepContext, playbook: Playbook) -> StepOutcome:
+    if result.ok:
+        return StepOutcome(True, f"{playbook.description}: done", [],
+                           list(playbook.follow_ups))
+    details = [f"the tool's last lines: {line}" for line in result.last_lines[-8:]]
+    if result.unrecognised_prompt:
+        details.insert(0, f"unrecognised prompt: {result.unrecognised_prompt!r} (vcfix answers "
+                          "only prompts it knows; nothing was typed into it)")
+    if result.operation_started:
+        details.append("rolled back by the tool" if result.rolled_back
+                       else "the tool did not report a rollback")
+    if result.log_path:
+        details.append(f"its log: {ctx.appliance.path(result.log_path)}")
+    return StepOutcome(False, f"{playbook.description}: FAILED: {result.reason}", details)

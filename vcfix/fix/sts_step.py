@@ -1,0 +1,182 @@
+"""The ``sts`` step: fixsts.sh (KB 76719), a restart of every service, a check.
+
+vcfix drives the script the operator downloaded (it does not ship it): it
+answers the one password prompt through a pty, requires both ``adding new
+entry`` lines and ``Replacement finished``, keeps the script's LDIF exports in
+the run's backup (the script leaves them in /tmp), restarts every service on
+this node and reads the STS certificate again.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import List, Optional, Tuple
+
+from vcfix.appliance.paths import FILES
+from vcfix.diagnose.examine import examine
+from vcfix.diagnose.plan import Step
+from vcfix.errors import VcfixError
+from vcfix.fix.dialog.driver import describe_dialog, run_dialog
+from vcfix.fix.dialog.match import check_answers
+from vcfix.fix.dialog.playbook import load
+from vcfix.fix.other_nodes import other_nodes
+from vcfix.fix.services import run_all
+from vcfix.fix.step import (
+    StepContext,
+    StepKind,
+    StepOutcome,
+    abandon_callback,
+    child_env,
+    dialog_outcome,
+)
+
+BASH = "/bin/bash"  # the appliance's shell runs the script, as the KB says (bash fixsts.sh)
+SCRIPT_KEY = "fixsts.script"
+DEFAULT_SCRIPT = FILES["fixsts_default"]
+MIN_DAYS_LEFT = 180  # the new STS certificate must not itself be "expiring"
+
+
+class StsStep(StepKind):
+    name = "sts"
+
+    def __init__(self) -> None:
+        self.playbook = load("fixsts")
+        self.script: Optional[Path] = None
+
+    # -- before anything changes ------------------------------------------------------------
+    def preflight(self, ctx: StepContext) -> None:
+        if ctx.node.node_type == "management":
+            raise VcfixError(
+                "the sts step cannot run on this node: it is a vCenter with an external PSC, "
+                "and fixsts.sh refuses such nodes",
+                hint="run vcfix (or fixsts.sh) on the PSC, or on an embedded vCenter of the same "
+                "SSO domain, then restart the services of every node, this one included",
+            )
+        self.script = self.locate(ctx)
+        check_answers(self.playbook, ctx.answers)
+
+    def locate(self, ctx: StepContext) -> Path:
+        given = ctx.answers.peek(SCRIPT_KEY)
+        if given is None and ctx.prompter.interactive:
+            given = ctx.prompter.ask(SCRIPT_KEY, "path of fixsts.sh (KB 76719) on the appliance",
+                                     False, DEFAULT_SCRIPT)
+        appliance_path = (given or DEFAULT_SCRIPT).strip()
+        script = ctx.appliance.path(appliance_path)
+        if not script.is_file():
+            raise VcfixError(
+                f"fixsts.sh not found at {script}",
+                hint="download fixsts.sh from VMware KB 76719 to the appliance and give its path "
+                f"as '{SCRIPT_KEY}' in the answer file (default {DEFAULT_SCRIPT})",
+            )
+        if not os.access(script, os.R_OK):
+            raise VcfixError(f"fixsts.sh at {script} is not readable by this user")
+        return script
+
+    def describe(self, ctx: StepContext) -> List[Tuple[str, str]]:
+        rows = [("script", f"{BASH} {self.script}" + self.crlf_note())]
+        rows += describe_dialog(self.playbook, ctx.answers)
+        rows += [("then", "service-control --stop --all"),
+                 ("then", "service-control --start --all"),
+                 ("then", "read the STS signing certificate again")]
+        return rows
+
+    def crlf_note(self) -> str:
+        if self.script and b"\r\n" in self.script.read_bytes():
+            return " (has CRLF line endings: a corrected copy runs, the original is untouched)"
+        return ""
+
+    def confirmation(self, ctx: StepContext, step: Step) -> Tuple[str, List[str]]:
+        details = [
+            f"why: {step.reason}",
+            "replaces: the STS signing certificate (TenantCredential and TrustedCertChain "
+            "entries in VMDIR), with a new one signed by VMCA",
+            "restarts: every service on this node (service-control --stop --all, --start --all)",
+            f"outage: about {self.playbook.outage_minutes} minutes (SSO logins fail meanwhile)",
+            "afterwards: every other vCenter and PSC of the SSO domain needs a service restart",
+        ]
+        return f"Run {self.script} now?", details
+
+    # -- the change ---------------------------------------------------------------------------
+    def run(self, ctx: StepContext, step: Step) -> StepOutcome:
+        assert ctx.rundir is not None and self.script is not None
+        script = self.runnable_copy(ctx)
+        result = run_dialog(
+            self.playbook, [BASH, str(script)], ctx.answers, redactor=ctx.redactor,
+            rundir=ctx.rundir, env=child_env(ctx.redactor), prompt_timeout=ctx.prompt_timeout,
+            overall_timeout=ctx.step_timeout,
+            confirm_abandon=abandon_callback(ctx, "fixsts.sh"), confirmed=True,
+        )
+        kept = self.keep_exports(ctx)
+        if not result.ok:
+            outcome = dialog_outcome(result, ctx, self.playbook)
+            outcome.details.append(f"its log: {ctx.appliance.file('fixsts_log')}")
+            return outcome
+        ctx.say(f"fixsts.sh finished; {kept} LDIF export(s) copied to the run's backup.")
+        for action in ("stop", "start"):
+            ctx.say(f"service-control --{action} --all ...")
+            services = run_all(ctx.runner, action, lambda text: ctx.say(f"  {text}"))
+            if not services.ok:
+                name = services.failed_service or "a service"
+                return StepOutcome(False, f"fixsts.sh replaced the STS certificate, but "
+                                   f"{name} failed to {action}",
+                                   [services.error, *services.last_lines,
+                                    "start it by hand (service-control --start --all) before "
+                                    "any other step"])
+        return self.check(ctx)
+
+    def runnable_copy(self, ctx: StepContext) -> Path:
+        """The script itself, or a copy with LF endings in the run directory (never the
+        original: the operator's file stays as downloaded)."""
+        assert ctx.rundir is not None and self.script is not None
+        data = self.script.read_bytes()
+        if b"\r\n" not in data:
+            return self.script
+        copy = ctx.rundir.path / "fixsts-lf.sh"
+        fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data.replace(b"\r\n", b"\n"))
+        ctx.say(f"{self.script} has CRLF line endings: running a corrected copy ({copy}).")
+        ctx.rundir.note(f"fixsts.sh had CRLF line endings; ran the corrected copy {copy}")
+        return copy
+
+    def keep_exports(self, ctx: StepContext) -> int:
+        assert ctx.rundir is not None
+        folder = ctx.appliance.file("fixsts_dir")
+        kept = 0
+        for path in sorted(folder.glob("*.ldif")) if folder.is_dir() else []:
+            ctx.rundir.backup(f"fixsts__{path.name}", path.read_bytes(),
+                              source=f"fixsts.sh export {FILES['fixsts_dir']}/{path.name}")
+            kept += 1
+        return kept
+
+    def check(self, ctx: StepContext) -> StepOutcome:
+        after = examine(ctx.appliance, runner=ctx.runner)
+        leaves = [r for r in after.sts if r.role == "sts-signing"]
+        chain = [r for r in after.sts if r.in_use and r.role != "sts-signing"]
+        good = leaves and all(r.days_left >= MIN_DAYS_LEFT and r.status == "ok" for r in leaves)
+        if not good:
+            shown = [f"{r.id}: {r.status}, {r.days_left} days left" for r in leaves]
+            return StepOutcome(False, "fixsts.sh ran, but the STS signing certificate read "
+                               "back is not valid for long enough", shown or [after.error or ""])
+        # fixsts signs with the current VMCA root: if that root is itself expired, the
+        # plan's reset-all (and the second sts after it) move the chain to a new root;
+        # the final verification judges the chain.
+        notes = [f"its chain still holds {r.id}, {r.status}: reset-all and a second fixsts "
+                 "replace it" for r in chain if r.status != "ok"]
+        until = min(r.facts.not_after for r in leaves)
+        follow = [other_nodes_note(ctx)]  # this node was restarted above
+        return StepOutcome(True, f"STS signing certificate replaced: valid until "
+                           f"{until:%Y-%m-%d} ({min(r.days_left for r in leaves)} days)",
+                           notes, follow)
+
+
+def other_nodes_note(ctx: StepContext) -> str:
+    nodes = other_nodes(ctx)
+    if nodes is None:
+        return ("Restart the services of every other vCenter and PSC of this SSO domain too "
+                "(vcfix could not list them: check vdcrepadmin -f showservers).")
+    if not nodes:
+        return "This node is the only directory server of its SSO domain: no other node to restart."
+    return ("Restart the services of the other nodes of this SSO domain too: "
+            + ", ".join(nodes))
