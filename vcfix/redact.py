@@ -14,7 +14,7 @@ masked as a whole. :meth:`RedactingStream.flush` is the final pass that releases
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, List, Optional, Pattern
+from typing import Any, Iterable, List, Optional, Pattern, Tuple
 
 MASK = "********"
 
@@ -29,7 +29,7 @@ class Redactor:
             self.add(secret)
 
     @property
-    def secrets(self) -> tuple[str, ...]:
+    def secrets(self) -> Tuple[str, ...]:
         return tuple(self._secrets)
 
     def add(self, secret: Optional[str]) -> None:

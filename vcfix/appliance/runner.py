@@ -41,7 +41,7 @@ def display(argv: Sequence[str]) -> str:
     return " ".join([Path(argv[0]).name, *argv[1:]])
 
 
-def tail(text: str, lines: int = TAIL_LINES) -> list[str]:
+def tail(text: str, lines: int = TAIL_LINES) -> List[str]:
     kept = [line.rstrip() for line in text.splitlines() if line.strip()]
     return kept[-lines:]
 
@@ -53,7 +53,7 @@ class Runner:
         self.appliance = appliance
         self.timeout = timeout
 
-    def argv(self, tool: str, args: Sequence[str]) -> list[str]:
+    def argv(self, tool: str, args: Sequence[str]) -> List[str]:
         return [str(self.appliance.tool(tool)), *args]
 
     def run(

@@ -60,7 +60,7 @@ def collect(appliance: Appliance, runner: Optional[Runner] = None) -> Collected:
         )
 
         stores = _guard(out, store_list.result) or []
-        listed: List[Tuple[str, Future[List[vecs.VecsEntry]]]] = []
+        listed: "List[Tuple[str, Future[List[vecs.VecsEntry]]]]" = []
         for store in stores:
             if store in SKIP_STORES:
                 out.skipped_stores.append(store)

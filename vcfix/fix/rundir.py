@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 from vcfix import clock
 from vcfix.errors import VcfixError
@@ -183,7 +183,7 @@ class _Sink:
         """Partial lines are kept until complete (see RunDir.flush_output)."""
 
 
-def _split_lines(text: str) -> tuple[List[str], str]:
+def _split_lines(text: str) -> Tuple[List[str], str]:
     """Complete lines (split at \\r\\n, \\n or a lone \\r) and the unfinished rest."""
     lines: List[str] = []
     start = 0

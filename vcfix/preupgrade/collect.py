@@ -76,7 +76,7 @@ def collect_node(
         pnid = pool.submit(_vmafd, runner, "get-pnid")
         machine_id = pool.submit(_vmafd, runner, "get-machine-id")
         site = pool.submit(_vmafd, runner, "get-site-name")
-        state: Future[str] = pool.submit(vmdir_state, runner)
+        state: "Future[str]" = pool.submit(vmdir_state, runner)
         lookup = pool.submit(registrations, appliance, runner)
         try:
             partners, agreements, servers = _replication(
@@ -150,7 +150,7 @@ def wait(seconds: float) -> None:
     time.sleep(seconds)
 
 
-def _host(pnid: Future[str]) -> str:
+def _host(pnid: "Future[str]") -> str:
     try:
         return pnid.result()
     except VcfixError as exc:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Optional, TextIO
+from typing import Optional, TextIO, Tuple
 
 WIDTH = 30
 
@@ -13,7 +13,7 @@ class Progress:
         self.label = label
         self.stream = stream or sys.stdout
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.last: Optional[tuple[int, str]] = None
+        self.last: Optional[Tuple[int, str]] = None
 
     def update(self, percent: int, message: str) -> None:
         percent = max(0, min(100, percent))

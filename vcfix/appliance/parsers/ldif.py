@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 from vcfix.appliance.parsers import not_understood
 
@@ -98,7 +98,7 @@ def _records(lines: List[str]) -> List[List[str]]:
     return [r for r in records if r]
 
 
-def _pair(line: str, command: str) -> Optional[tuple[str, Value]]:
+def _pair(line: str, command: str) -> Optional[Tuple[str, Value]]:
     name, sep, rest = line.partition(":")
     name = name.strip().lower()
     if not sep or not name or " " in name:
@@ -118,7 +118,7 @@ def _pair(line: str, command: str) -> Optional[tuple[str, Value]]:
     return name, rest.strip()
 
 
-def _check_result(pairs: List[tuple[str, Value]], command: str, text: str) -> None:
+def _check_result(pairs: List[Tuple[str, Value]], command: str, text: str) -> None:
     for name, value in pairs:
         if name == "result" and isinstance(value, str):
             code = value.split()[0] if value.split() else ""

@@ -9,10 +9,11 @@ naming the file and the entry. See docs/playbooks.md.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Pattern, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Pattern, Set, Tuple, Union
 
 from vcfix.answers.schema import ANSWER_KEYS, DERIVED, SECRET_KEYS, read_yaml
 from vcfix.appliance.paths import TOOLS
@@ -85,19 +86,24 @@ def load(name: str) -> Playbook:
     """A shipped playbook by name: one of :data:`NAMES`."""
     if name not in NAMES:
         raise VcfixError(f"unknown playbook {name!r}; vcfix ships: {', '.join(NAMES)}")
-    try:
-        from importlib import resources
-
-        ref = resources.files("vcfix.playbooks").joinpath(f"{name}.yaml")
-        if ref.is_file():
-            with resources.as_file(ref) as path:
-                return load_file(path)
-    except ModuleNotFoundError:  # a source checkout: the package is not installed
-        pass
-    path = Path(__file__).resolve().parent.parent / "playbooks" / f"{name}.yaml"
+    path = _playbook_dir() / f"{name}.yaml"
     if not path.is_file():
         raise VcfixError(f"playbook {name!r} is missing from this installation (looked at {path})")
     return load_file(path)
+
+
+def _playbook_dir() -> Path:
+    """The folder of the installed ``vcfix.playbooks`` package (Python 3.7's API, no
+    ``importlib.resources.files``); a source checkout falls back to ``playbooks/``."""
+    try:
+        spec = importlib.util.find_spec("vcfix.playbooks")
+    except ModuleNotFoundError:
+        spec = None
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    for location in locations:
+        if Path(location, "__init__.py").is_file():
+            return Path(location)
+    return Path(__file__).resolve().parents[3] / "playbooks"
 
 
 def load_file(path: Union[str, Path]) -> Playbook:
@@ -125,7 +131,7 @@ class _Builder:
         where = f" (line {line})" if line else ""
         return VcfixError(f"playbook {self.path}: {entry}{where}: {problem}")
 
-    def fields(self, data: Any, entry: str, allowed: set[str], required: Tuple[str, ...],
+    def fields(self, data: Any, entry: str, allowed: Set[str], required: Tuple[str, ...],
                key: str = "") -> Dict[str, Any]:
         if not isinstance(data, dict):
             raise self.error(entry, "expected a mapping", key)
