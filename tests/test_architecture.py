@@ -26,8 +26,9 @@ RANKS = {
     "vcfix.commands": 6,
     "vcfix.cli": 7,
     "vcfix.__main__": 8,
+    "vcfix.bundle_main": 8,  # the entry point of dist/vcfix.pyz
 }
-TOP_LEVEL = {"__init__", "__main__", "cli", "errors", "clock", "redact"}
+TOP_LEVEL = {"__init__", "__main__", "bundle_main", "cli", "errors", "clock", "redact", "install"}
 
 
 def module_name(path: Path) -> str:
@@ -65,7 +66,7 @@ def imports_of(name: str, path: Path) -> Set[str]:
 
 def room(module: str) -> str:
     parts = module.split(".")
-    if len(parts) == 1 or parts[1] in TOP_LEVEL - {"cli", "__main__"}:
+    if len(parts) == 1 or parts[1] in TOP_LEVEL - {"cli", "__main__", "bundle_main"}:
         return "vcfix"
     return ".".join(parts[:2])
 

@@ -19,7 +19,7 @@ import traceback
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
-from vcfix import __version__
+from vcfix import __version__, install
 from vcfix.appliance.paths import ROOT_ENV, default_root
 from vcfix.errors import EXIT_INTERRUPTED, EXIT_USAGE, VcfixError
 
@@ -51,7 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Diagnose and fix expired vCenter Server certificates.",
         parents=[common],
     )
-    parser.add_argument("--version", action="version", version=f"vcfix {__version__}")
+    parser.add_argument("--version", action="version", version=install.describe())
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(name).register(sub, common)

@@ -127,7 +127,7 @@ def shim_text(tool: str, appliance_path: str, module: str) -> str:
     package_parent = str(Path(vcfix.__file__).resolve().parent.parent)
     depth = len([p for p in appliance_path.split("/") if p])
     return (
-        f"#!{sys.executable}\n"
+        f"#!{sys.executable} -sE\n"  # like a vendor tool: deaf to PYTHONPATH and user site
         f"{SHIM_MARKER}: {tool} (made by 'vcfix lab create'; not a VMware program)\n"
         "import os\n"
         "import sys\n"

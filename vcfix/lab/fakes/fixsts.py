@@ -71,7 +71,7 @@ def script_text(python: str, package_parent: str, lab_root: str) -> str:
         f"    LAB_ROOT={shlex.quote(lab_root)}\n"
         "fi\n"
         "\n"
-        f"exec {shlex.quote(python)} -c {shlex.quote(boot)} {shlex.quote(package_parent)} "
+        f"exec {shlex.quote(python)} -sE -c {shlex.quote(boot)} {shlex.quote(package_parent)} "
         '"$LAB_ROOT" "$@"\n'
     )
 

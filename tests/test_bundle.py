@@ -1,0 +1,145 @@
+"""dist/vcfix.pyz, the one-file bundle for the appliance's own Python (scripts/build-bundle).
+
+These tests run the real bundle, built by the real script (once per session, or reused when
+dist/vcfix.pyz is newer than every source), with the interpreter that runs the tests, an empty
+HOME and a deliberately broken ``cryptography`` on PYTHONPATH: the appliance's own Python has
+old copies of vcfix's dependencies on its path, and the bundle must never pick them up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+from fixlab import PASSWORD, answer_file
+
+from vcfix.lab import state as lab_state
+
+REPO = Path(__file__).resolve().parent.parent
+BUNDLE = REPO / "dist" / "vcfix.pyz"
+SOURCES = ["vcfix", "playbooks", "pyproject.toml", "scripts/build-bundle",
+           "scripts/bundle-requirements.txt"]
+MAX_BYTES = 25 * 1024 * 1024
+
+
+def _newest_source() -> float:
+    newest = 0.0
+    for name in SOURCES:
+        path = REPO / name
+        files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()
+                                                 and "__pycache__" not in p.parts]
+        newest = max([newest] + [p.stat().st_mtime for p in files])
+    return newest
+
+
+@pytest.fixture(scope="session")
+def bundle() -> Path:
+    """The bundle, rebuilt with scripts/build-bundle when any source is newer than it."""
+    if not BUNDLE.is_file() or BUNDLE.stat().st_mtime < _newest_source():
+        done = subprocess.run([str(REPO / "scripts" / "build-bundle")], cwd=str(REPO),
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              text=True, timeout=900, check=False)
+        assert done.returncode == 0, f"scripts/build-bundle failed:\n{done.stdout[-4000:]}"
+    return BUNDLE
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Iterator[Dict[str, str]]:
+    """The environment of an appliance shell: an empty HOME, a private TMPDIR, and a broken
+    cryptography package first on PYTHONPATH."""
+    home, tmp, broken = tmp_path / "home", tmp_path / "tmp", tmp_path / "broken"
+    for folder in (home, tmp, broken / "cryptography", broken / "yaml"):
+        folder.mkdir(parents=True)
+    for package in ("cryptography", "yaml"):
+        (broken / package / "__init__.py").write_text(
+            f"raise ImportError('the old {package} on PYTHONPATH was imported')\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PEX", "VCFIX_"))}
+    env.update(HOME=str(home), TMPDIR=str(tmp), PYTHONPATH=str(broken),
+               VCFIX_SSO_PASSWORD=PASSWORD)
+    yield env
+
+
+def run(bundle: Path, env: Dict[str, str], *args: str) -> "subprocess.CompletedProcess[str]":
+    return subprocess.run([sys.executable, str(bundle), *args], env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+
+
+def lab(bundle: Path, env: Dict[str, str], where: Path, scenario: str) -> Path:
+    done = run(bundle, env, "lab", "create", str(where), "--scenario", scenario, "--force")
+    assert done.returncode == 0, done.stderr
+    with lab_state.transaction(where) as state:
+        state["settings"]["speed"] = 0.0005
+    return where
+
+
+def test_the_bundle_is_one_file_of_at_most_25_mb_for_python_37_to_313(bundle: Path) -> None:
+    assert bundle.stat().st_size <= MAX_BYTES
+    names = zipfile.ZipFile(str(bundle)).namelist()
+    wheels = {n.split("/")[1] for n in names if n.startswith(".deps/")}
+    for tag in ("cp37", "cp38", "cp39", "cp310", "cp311", "cp312", "cp313"):
+        assert any(f"-{tag}-" in w and "manylinux2014_x86_64" in w
+                   for w in wheels if w.startswith("PyYAML")), tag
+        assert any(f"-{tag}-" in w for w in wheels if w.startswith("cffi")), tag
+    assert {w for w in wheels if w.startswith("cryptography")}, wheels
+
+
+def test_version_says_bundle_and_help_lists_every_command(
+        bundle: Path, outside: Dict[str, str]) -> None:
+    done = run(bundle, outside, "--version")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("vcfix ") and f"(bundle {bundle}" in done.stdout
+    helped = run(bundle, outside, "--help")
+    assert helped.returncode == 0, helped.stderr
+    for command in ("diagnose", "fix", "preupgrade", "answers", "lab"):
+        assert command in helped.stdout
+
+
+def test_it_writes_only_into_a_private_cache_under_home(
+        bundle: Path, outside: Dict[str, str], tmp_path: Path) -> None:
+    assert run(bundle, outside, "--version").returncode == 0
+    home = Path(outside["HOME"])
+    assert [p.name for p in home.iterdir()] == [".cache"]
+    assert [p.name for p in (home / ".cache").iterdir()] == ["vcfix"]
+    for private in (home / ".cache" / "vcfix", home / ".cache" / "vcfix" / "pex"):
+        assert stat.S_IMODE(private.stat().st_mode) == 0o700, private
+    assert list(Path(outside["TMPDIR"]).iterdir()) == []
+
+
+def test_diagnose_on_a_lab_ignores_the_old_packages_on_the_path(
+        bundle: Path, outside: Dict[str, str], tmp_path: Path) -> None:
+    root = lab(bundle, outside, tmp_path / "lab", "outage")
+    done = run(bundle, outside, "--root", str(root), "diagnose")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "CRITICAL" in done.stdout
+    assert "PYTHONPATH was imported" not in done.stderr
+
+
+def test_dry_run_changes_nothing(bundle: Path, outside: Dict[str, str], tmp_path: Path) -> None:
+    root = lab(bundle, outside, tmp_path / "lab", "outage")
+    answers = answer_file(tmp_path)
+    before = {k: lab_state.load(root)[k] for k in ("vecs", "vmdir", "vmca", "services")}
+    done = run(bundle, outside, "--root", str(root), "fix", "--dry-run",
+               "--answers", str(answers), "--state-dir", str(tmp_path / "state"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Dry run: nothing will be changed" in done.stdout
+    assert {k: lab_state.load(root)[k] for k in before} == before
+
+
+def test_unattended_fix_of_the_outage_verifies(
+        bundle: Path, outside: Dict[str, str], tmp_path: Path) -> None:
+    root = lab(bundle, outside, tmp_path / "lab", "outage")
+    answers = answer_file(tmp_path)
+    args: List[str] = ["--root", str(root), "fix", "--answers", str(answers), "--yes",
+                       "--state-dir", str(tmp_path / "state")]
+    done = run(bundle, outside, *args)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    after = run(bundle, outside, "--root", str(root), "diagnose", "--json")
+    assert json.loads(after.stdout)["exit_code"] in (0, 1), after.stdout[-2000:]
+    assert PASSWORD not in done.stdout + done.stderr
