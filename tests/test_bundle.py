@@ -180,3 +180,13 @@ def test_unattended_fix_of_the_outage_verifies(
     after = run(bundle, outside, "--root", str(root), "diagnose", "--json", minor=minor)
     assert json.loads(after.stdout)["exit_code"] in (0, 1), after.stdout[-2000:]
     assert PASSWORD not in done.stdout + done.stderr
+
+
+def test_without_a_writable_home_it_unpacks_into_a_private_temporary_cache(
+        bundle: Path, outside: Dict[str, str], tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "home-is-a-file"  # unwritable even for root
+    not_a_folder.write_text("")
+    done = run(bundle, dict(outside, HOME=str(not_a_folder)), "--version")
+    assert done.returncode == 0, done.stderr
+    assert "(bundle " in done.stdout
+    assert list(Path(outside["TMPDIR"]).iterdir()) == []  # removed at exit
