@@ -1,0 +1,86 @@
+"""The wizard's certificate values: checked as typed, asked again, confirmed once more."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Sequence
+
+from vcfix.answers.answer_file import Answers
+from vcfix.fix.review import review_certificate_answers
+from vcfix.ui.prompts import Prompter
+
+PNID = "vcsa01.lab.example"
+DEFAULTS = {"certificate.country": "US", "certificate.name": "CA",
+            "certificate.organization": "VMware", "certificate.org_unit": "Eng",
+            "certificate.state": "California", "certificate.locality": "Palo Alto",
+            "certificate.ip_address": "", "certificate.email": "pki@lab.example"}
+
+
+class Scripted(Prompter):
+    """An operator typing the given answers, in order (the test fails if more are asked)."""
+
+    interactive = True
+
+    def __init__(self, typed: Sequence[object]) -> None:
+        super().__init__()
+        self.typed = list(typed)
+        self.said: List[str] = []
+        self.asked: List[str] = []
+
+    def ask(self, key: str, description: str, secret: bool,
+            default: Optional[str] = None) -> Optional[str]:
+        self.asked.append(key)
+        value = self.typed.pop(0)
+        return default if value is None else str(value)
+
+    def question(self, key: str, message: str, default: bool) -> bool:
+        self.asked.append(key)
+        return bool(self.typed.pop(0))
+
+    def say(self, text: str = "") -> None:
+        self.said.append(text)
+
+
+def answers() -> Answers:
+    return Answers({}, pnid=PNID, domain="vsphere.local", defaults=DEFAULTS)
+
+
+def test_each_value_is_checked_as_typed_and_asked_again_with_the_reason() -> None:
+    typed: List[object] = [
+        False,  # Use these values? no: edit
+        "USA", "de",  # country refused, then accepted
+        None, "O" * 65, "Corp",  # name kept; organization too long, then accepted
+        "Ops\x1b[31m", "Ops",  # org unit with a control character, then accepted
+        None, None, "10.0.0.300", "", None,  # state, locality; bad IP then none; email
+        "other.lab.example", f"{PNID},vcsa01",  # Hostname without the PNID, then with it
+        True,  # the values are shown again and confirmed
+    ]
+    prompter = Scripted(typed)
+    result = review_certificate_answers(prompter, answers(), ["machine-ssl"])
+    assert not prompter.typed
+    said = "\n".join(prompter.said)
+    assert "two-letter country code" in said
+    assert "at most 64" in said
+    assert "control character" in said
+    assert "not an IP address" in said
+    assert f"lacks the PNID {PNID}" in said
+    assert prompter.asked.count("certificate-values") == 2  # one more confirmation
+    assert result.get("certificate.country") == "de"
+    assert result.get("certificate.organization") == "Corp"
+    assert result.derived("hostnames") == f"{PNID},vcsa01"
+    assert said.count("certificate-manager will be answered with:") == 2
+
+
+def test_an_answer_file_hostname_list_without_the_pnid_is_edited_first() -> None:
+    given = Answers({"certificate.hostnames": ["other.lab.example"]}, pnid=PNID,
+                    defaults=DEFAULTS)
+    typed: List[object] = [None] * 8 + [PNID, True]
+    prompter = Scripted(typed)
+    result = review_certificate_answers(prompter, given, ["reset-all"])
+    assert "Hostname is not accepted" in "\n".join(prompter.said)
+    assert result.derived("hostnames") == PNID
+    assert prompter.asked.count("certificate-values") == 1
+
+
+def test_unattended_runs_are_not_asked() -> None:
+    prompter = Prompter()
+    assert review_certificate_answers(prompter, answers(), ["machine-ssl"]).values == {}
