@@ -19,7 +19,8 @@ GROUP_TITLES = (
 )
 STATUS_LINES = {
     "ok": "OK: no certificate in use expires within {days} days",
-    "warning": "WARNING: something expires soon, or only unused certificates expired",
+    "warning": "WARNING: something expires soon, unused certificates expired, or services "
+               "are not running",
     "critical": "CRITICAL: a certificate in use has expired",
     "unknown": "UNKNOWN: something could not be checked",
 }
@@ -55,7 +56,8 @@ def render(diagnosis: Diagnosis, style: Style) -> str:
     shown = [f for f in diagnosis.findings if f.severity != "info" or f.code != "store-skipped"]
     if shown:
         out += ["", style.paint("Findings", "bold")]
-        out += [f"  {style.status('!', f.severity)} {f.message}" for f in shown]
+        out += [f"  {style.status('i' if f.severity == 'info' else '!', f.severity)} "
+                f"{f.message}" for f in shown]
     if diagnosis.node is None:
         out += ["", style.paint("Plan", "bold"), "  none: the appliance could not be read"]
     else:
