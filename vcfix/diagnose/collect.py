@@ -202,3 +202,6 @@ class _password_file:
     def __exit__(self, *exc: object) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
+
+
+password_file = _password_file  # also used by the fix's SSO password check

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+import shlex
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
 
 from vcfix import clock
 from vcfix.diagnose.classify import CertRecord
@@ -33,7 +35,15 @@ STEP_TOOLS = {
 }
 
 
-def render(diagnosis: Diagnosis, style: Style) -> str:
+def vcfix_command(root: Optional[Path]) -> str:
+    """``vcfix``, with ``--root`` when the appliance is not this machine's ``/``: the
+    command hints name the appliance that was checked."""
+    if root is None or str(root) in ("/", ""):
+        return "vcfix"
+    return f"vcfix --root {shlex.quote(str(root))}"
+
+
+def render(diagnosis: Diagnosis, style: Style, command: str = "vcfix") -> str:
     out: List[str] = []
     node = diagnosis.node
     if node:
@@ -61,7 +71,7 @@ def render(diagnosis: Diagnosis, style: Style) -> str:
     if diagnosis.node is None:
         out += ["", style.paint("Plan", "bold"), "  none: the appliance could not be read"]
     else:
-        out += ["", *render_plan(diagnosis.plan, diagnosis.caveats, style)]
+        out += ["", *render_plan(diagnosis.plan, diagnosis.caveats, style, command=command)]
         if diagnosis.status == "unknown":
             out.append("  (the plan covers only what could be checked)")
     line = STATUS_LINES[diagnosis.status].format(days=diagnosis.warn_days)
@@ -70,7 +80,7 @@ def render(diagnosis: Diagnosis, style: Style) -> str:
 
 
 def render_plan(plan: Sequence[Step], caveats: Sequence[str], style: Style,
-                next_hint: bool = True) -> List[str]:
+                next_hint: bool = True, command: str = "vcfix") -> List[str]:
     if not plan:
         return [style.paint("Plan", "bold"), "  nothing to do"]
     out = [style.paint("Plan", "bold")]
@@ -81,8 +91,8 @@ def render_plan(plan: Sequence[Step], caveats: Sequence[str], style: Style,
         out += ["", style.paint("Before you answer certificate-manager", "bold")]
         out += [f"  - {c}" for c in caveats]
     if next_hint and any(s.option is not None or s.step == "sts" for s in plan):
-        out += ["", "Next: 'vcfix fix --dry-run' shows every prompt and answer; "
-                "'vcfix fix' runs the plan."]
+        out += ["", f"Next: '{command} fix --dry-run' shows every prompt and answer; "
+                f"'{command} fix' runs the plan."]
     return out
 
 

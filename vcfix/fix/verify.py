@@ -39,6 +39,7 @@ def verify(after: Diagnosis) -> Verification:
                  if step.step not in EXECUTABLE_STEPS]
     covered = {c for step in after.plan for c in step.certificates}
     for finding in after.findings:
-        if finding.code in ("expired-unused", "backup-copy") and not set(finding.certificates) <= covered:
+        unused = finding.code in ("expired-unused", "backup-copy")
+        if unused and not set(finding.certificates) <= covered:
             leftovers.append(finding.message)
     return Verification(not problems, problems, leftovers)
