@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence
+from typing import List
+
+from scripted import Scripted
 
 from vcfix.answers.answer_file import Answers
 from vcfix.fix.review import review_certificate_answers
@@ -13,31 +15,6 @@ DEFAULTS = {"certificate.country": "US", "certificate.name": "CA",
             "certificate.organization": "VMware", "certificate.org_unit": "Eng",
             "certificate.state": "California", "certificate.locality": "Palo Alto",
             "certificate.ip_address": "", "certificate.email": "pki@lab.example"}
-
-
-class Scripted(Prompter):
-    """An operator typing the given answers, in order (the test fails if more are asked)."""
-
-    interactive = True
-
-    def __init__(self, typed: Sequence[object]) -> None:
-        super().__init__()
-        self.typed = list(typed)
-        self.said: List[str] = []
-        self.asked: List[str] = []
-
-    def ask(self, key: str, description: str, secret: bool,
-            default: Optional[str] = None) -> Optional[str]:
-        self.asked.append(key)
-        value = self.typed.pop(0)
-        return default if value is None else str(value)
-
-    def question(self, key: str, message: str, default: bool) -> bool:
-        self.asked.append(key)
-        return bool(self.typed.pop(0))
-
-    def say(self, text: str = "") -> None:
-        self.said.append(text)
 
 
 def answers() -> Answers:
