@@ -180,3 +180,15 @@ def test_next_hints_keep_the_root(tmp_path: Path, fixed_clock: dt.datetime,
     root = fast_lab(tmp_path, "machine-ssl-expired")
     cli.main(["--root", str(root), "diagnose"])
     assert f"Next: 'vcfix --root {root} fix --dry-run'" in capsys.readouterr().out
+
+
+def test_unattended_values_from_certool_cfg_follow_the_same_rules(
+        tmp_path: Path, fixed_clock: dt.datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    root = fast_lab(tmp_path, "machine-ssl-expired")
+    cfg = root / "usr/lib/vmware-vmca/share/config/certool.cfg"
+    cfg.parent.mkdir(parents=True, exist_ok=True)
+    cfg.write_text("Country = US\nOrganization = " + "O" * 70 + "\n")
+    assert fix(root, tmp_path, "--yes") == 2
+    err = capsys.readouterr().err
+    assert "nothing was changed" in err and "Organization: it is 70 characters long" in err
+    assert not tool_calls(root, "certificate-manager")

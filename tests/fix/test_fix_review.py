@@ -53,7 +53,7 @@ def test_an_answer_file_hostname_list_without_the_pnid_is_edited_first() -> None
     typed: List[object] = [None] * 8 + [PNID, True]
     prompter = Scripted(typed)
     result = review_certificate_answers(prompter, given, ["reset-all"])
-    assert "Hostname is not accepted" in "\n".join(prompter.said)
+    assert "not accepted: Hostname: the list lacks the PNID" in prompter.output
     assert result.derived("hostnames") == PNID
     assert prompter.asked.count("certificate-values") == 1
 
@@ -61,3 +61,13 @@ def test_an_answer_file_hostname_list_without_the_pnid_is_edited_first() -> None
 def test_unattended_runs_are_not_asked() -> None:
     prompter = Prompter()
     assert review_certificate_answers(prompter, answers(), ["machine-ssl"]).values == {}
+
+
+def test_a_bad_value_from_certool_cfg_is_edited_before_anything_else() -> None:
+    given = Answers({}, pnid=PNID, defaults={**DEFAULTS, "certificate.organization": "O" * 70})
+    typed: List[object] = [None, None, "Corp"] + [None] * 5 + [None, True]
+    prompter = Scripted(typed)
+    result = review_certificate_answers(prompter, given, ["machine-ssl"])
+    assert "not accepted: Organization: it is 70 characters long" in prompter.output
+    assert result.get("certificate.organization") == "Corp"
+    assert prompter.asked.count("certificate-values") == 1  # after the edit only

@@ -28,7 +28,6 @@ FIELDS = (
 CERT_STEPS = ("machine-ssl", "solution-users", "reset-all")
 HOSTNAMES_QUESTION = ("Hostname: every name clients use for this vCenter, comma separated "
                       "(the PNID {pnid} must be one of them)")
-EMPTY_OK = ("certificate.ip_address",)
 
 
 def summary(answers: Answers) -> List[str]:
@@ -63,11 +62,29 @@ def ask_valid(prompter: Prompter, key: str, label: str, default: Optional[str],
 
 
 def field_check(key: str) -> Callable[[str], Optional[str]]:
+    """The answer file's rule for ``key`` (an empty value keeps the tool's default, as in
+    the answer file; the country is never empty)."""
     def check(value: str) -> Optional[str]:
-        if not value.strip() and key not in EMPTY_OK:
-            return "it must not be empty"
         return rules.check_key(key, value)
     return check
+
+
+def refused_values(answers: Answers) -> List[str]:
+    """Every certificate value (from the answer file, certool.cfg or the defaults) the
+    rules refuse, as ``Label: reason``; empty when all are good."""
+    problems = []
+    for key, label in FIELDS:
+        value = answers.peek(key)
+        reason = None if value is None else rules.check_key(key, value)
+        if reason:
+            problems.append(f"{label.split(' (')[0]}: {reason}")
+    names = rules.check_hostnames(hostname_list(answers), answers.pnid)
+    if names:
+        problems.append(f"Hostname: {names}")
+    vmca = rules.check("cn", answers.derived("vmca_name"))
+    if vmca:
+        problems.append(f"VMCA Name: {vmca}")
+    return problems
 
 
 def review_certificate_answers(prompter: Prompter, answers: Answers,
@@ -75,14 +92,14 @@ def review_certificate_answers(prompter: Prompter, answers: Answers,
     """Interactive: confirm or edit the certool values; unattended: unchanged."""
     if not prompter.interactive or not set(steps) & set(CERT_STEPS):
         return answers
-    refused = rules.check_hostnames(hostname_list(answers), answers.pnid)
+    refused = [p for p in refused_values(answers) if not p.startswith("VMCA Name")]
     prompter.say("\ncertificate-manager will be answered with:")
     prompter.say("\n".join(summary(answers)))
-    if refused:
-        prompter.say(f"  (Hostname is not accepted: {refused})")
+    for problem in refused:  # e.g. a certool.cfg value longer than X.509 allows
+        prompter.say(f"  (not accepted: {problem})")
     while refused or not prompter.question("certificate-values", "Use these values?", True):
         answers = edit(prompter, answers)
-        refused = None
+        refused = []
         prompter.say("\ncertificate-manager will be answered with:")
         prompter.say("\n".join(summary(answers)))
     return answers

@@ -22,7 +22,7 @@ from vcfix.diagnose.examine import examine, judge_collected
 from vcfix.diagnose.model import Diagnosis
 from vcfix.diagnose.plan import Step
 from vcfix.diagnose.report import render_plan
-from vcfix.errors import EXIT_FAILED, EXIT_OK, VcfixError
+from vcfix.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, VcfixError
 from vcfix.fix.backup import backup_vecs
 from vcfix.fix.certool import certool_defaults
 from vcfix.fix.explain import (
@@ -35,7 +35,13 @@ from vcfix.fix.explain import (
 from vcfix.fix.preflight import Thresholds, failed
 from vcfix.fix.preflight import judge as judge_preflight
 from vcfix.fix.preflight_read import read_facts
-from vcfix.fix.review import ask_valid, field_check, review_certificate_answers
+from vcfix.fix.review import (
+    CERT_STEPS,
+    ask_valid,
+    field_check,
+    refused_values,
+    review_certificate_answers,
+)
 from vcfix.fix.rundir import RunDir
 from vcfix.fix.sso_check import verify_sso_password
 from vcfix.fix.step import StepContext, StepKind, StepOutcome
@@ -97,12 +103,18 @@ def run_fix(opts: FixOptions) -> int:
                       opts.prompter, redactor, before.node, opts.prompt_timeout,
                       opts.step_timeout, say=say)
     plan: List[StepKind] = [kinds[s.step]() for s in runnable]  # one per step, in order
+    names = [s.step for s in runnable]
     for kind in plan:
         kind.prerequisites(ctx)  # tools and scripts, before any question
-    ctx.answers = review_certificate_answers(opts.prompter, ctx.answers,
-                                             [s.step for s in runnable])
+    ctx.answers = review_certificate_answers(opts.prompter, ctx.answers, names)
     for kind in plan:
         kind.preflight(ctx)  # every answer, before anything changes
+    refused = refused_values(ctx.answers) if set(names) & set(CERT_STEPS) else []
+    if refused:  # unattended: certool.cfg or the defaults may break the answer file's rules
+        raise VcfixError("certificate-manager would be given values the rules refuse; nothing "
+                         "was changed", exit_code=EXIT_USAGE, details=refused,
+                         hint="give valid certificate.* values in the answer file "
+                         "('vcfix answers template' lists them)")
     secret = ctx.answers.peek("sso.password")
     if secret:
         redactor.add(secret)
