@@ -117,8 +117,8 @@ def test_stopped_vmdird_refuses_and_says_how_to_start_it(
 def test_vmdir_state_not_normal_refuses(tmp_path: Path, fixed_clock: dt.datetime,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     root = fast_lab(tmp_path, "machine-ssl-expired")
-    with lab_state.transaction(root) as state:
-        state["settings"]["vmdir_state"] = "Read only"
+    assert cli.main(["lab", "set", str(root), "vmdir_state=Read only"]) == 0  # a lab toggle
+    capsys.readouterr()
     assert "the vmdir state is 'Read only'" in refused(root, tmp_path, capsys)
 
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from fixlab import PASSWORD, answer_file, fast_lab
+from fixlab import PASSWORD, answer_file, fast_lab, only_run_dir
 
 from vcfix import cli
 
@@ -20,6 +20,11 @@ def test_diagnose_after_a_successful_fix_is_ok(tmp_path: Path, fixed_clock: dt.d
     assert cli.main(["--root", str(root), "fix", "--answers", str(answer_file(tmp_path)),
                      "--state-dir", str(tmp_path / "state"), "--yes"]) == 0
     capsys.readouterr()
+    events = [json.loads(line) for line in
+              (only_run_dir(tmp_path / "state") / "events.jsonl").read_text().splitlines()]
+    (preflight,) = [e for e in events if e["event"] == "preflight"]
+    assert {c["name"] for c in preflight["checks"]} >= {"certificates-read", "vcenter-ha"}
+    assert all(c["ok"] for c in preflight["checks"])
     assert cli.main(["--root", str(root), "diagnose", "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
     assert document["status"] == "ok"
