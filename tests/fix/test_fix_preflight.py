@@ -145,6 +145,17 @@ def test_dry_run_shows_every_check_with_its_result(
     assert not tool_calls(root, "certificate-manager")
 
 
+def test_dry_run_with_vmdird_stopped_still_shows_the_dialog(
+        tmp_path: Path, fixed_clock: dt.datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    root = fast_lab(tmp_path, "machine-ssl-expired")
+    with lab_state.transaction(root) as state:
+        state["services"]["vmdird"] = "Stopped"
+    assert fix(root, tmp_path, "--dry-run") == 1
+    out = capsys.readouterr().out
+    assert "FAIL service vmdird" in out and "The SSO password could not be verified" in out
+    assert "dialog (prompt -> answer):" in out
+
+
 def test_too_little_log_space_refuses(tmp_path: Path, fixed_clock: dt.datetime) -> None:
     """The thresholds are injectable: the lab's disk has far less than an exabyte free."""
     root = fast_lab(tmp_path, "machine-ssl-expired")

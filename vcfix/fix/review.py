@@ -12,7 +12,7 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 from vcfix.answers import rules
 from vcfix.answers.answer_file import Answers
-from vcfix.errors import VcfixError
+from vcfix.errors import EXIT_USAGE, VcfixError
 from vcfix.ui.prompts import Prompter
 
 FIELDS = (
@@ -85,6 +85,17 @@ def refused_values(answers: Answers) -> List[str]:
     if vmca:
         problems.append(f"VMCA Name: {vmca}")
     return problems
+
+
+def require_valid_values(answers: Answers, steps: Sequence[str]) -> None:
+    """Before anything changes: refuse (exit 2) certificate values the rules refuse, from
+    wherever they came (an unattended run takes certool.cfg's values as they are)."""
+    refused = refused_values(answers) if set(steps) & set(CERT_STEPS) else []
+    if refused:
+        raise VcfixError("certificate-manager would be given values the rules refuse; nothing "
+                         "was changed", exit_code=EXIT_USAGE, details=refused,
+                         hint="give valid certificate.* values in the answer file "
+                         "('vcfix answers template' lists them)")
 
 
 def review_certificate_answers(prompter: Prompter, answers: Answers,

@@ -22,7 +22,7 @@ from vcfix.diagnose.examine import examine, judge_collected
 from vcfix.diagnose.model import Diagnosis
 from vcfix.diagnose.plan import Step
 from vcfix.diagnose.report import render_plan
-from vcfix.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, VcfixError
+from vcfix.errors import EXIT_FAILED, EXIT_OK, VcfixError
 from vcfix.fix.backup import backup_vecs
 from vcfix.fix.certool import certool_defaults
 from vcfix.fix.explain import (
@@ -36,10 +36,9 @@ from vcfix.fix.preflight import Thresholds, failed
 from vcfix.fix.preflight import judge as judge_preflight
 from vcfix.fix.preflight_read import read_facts
 from vcfix.fix.review import (
-    CERT_STEPS,
     ask_valid,
     field_check,
-    refused_values,
+    require_valid_values,
     review_certificate_answers,
 )
 from vcfix.fix.rundir import RunDir
@@ -109,18 +108,18 @@ def run_fix(opts: FixOptions) -> int:
     ctx.answers = review_certificate_answers(opts.prompter, ctx.answers, names)
     for kind in plan:
         kind.preflight(ctx)  # every answer, before anything changes
-    refused = refused_values(ctx.answers) if set(names) & set(CERT_STEPS) else []
-    if refused:  # unattended: certool.cfg or the defaults may break the answer file's rules
-        raise VcfixError("certificate-manager would be given values the rules refuse; nothing "
-                         "was changed", exit_code=EXIT_USAGE, details=refused,
-                         hint="give valid certificate.* values in the answer file "
-                         "('vcfix answers template' lists them)")
+    require_valid_values(ctx.answers, names)  # certool.cfg values too, unattended
     secret = ctx.answers.peek("sso.password")
     if secret:
         redactor.add(secret)
     host = ctx.answers.peek("psc.address") if before.node.node_type == "management" else None
-    if verify_sso_password(runner, ctx.answers, before.node, host or "localhost"):
-        say("\nThe SSO password was verified (an LDAP bind to the directory).")
+    try:
+        if verify_sso_password(runner, ctx.answers, before.node, host or "localhost"):
+            say("\nThe SSO password was verified (an LDAP bind to the directory).")
+    except VcfixError as exc:
+        if not (opts.dry_run and failed(checks)):
+            raise
+        say(f"\nThe SSO password could not be verified: {exc.message}")  # e.g. vmdird down
     say("\n".join(outage_lines([(s.step, *k.outage()) for s, k in zip(runnable, plan)])))
 
     if opts.dry_run:
