@@ -74,7 +74,7 @@ def main() -> int:
     print(f"lab scenario {args.scenario}, VCFIX_LAB_LATENCY_MS={args.latency_ms}, "
           f"{args.rounds} rounds (median)")
     print(f"  vcfix diagnose : {v_time:6.2f} s  {vcfix_runs[0][1]:3d} vendor processes "
-          "(VECS + STS)")
+          "(VECS + STS + services)")
     print(f"  KB one-liner   : {s_time:6.2f} s  {shell_runs[0][1]:3d} vendor processes "
           "(VECS only)")
     print(f"  ratio          : {v_time / s_time:6.2f} (target <= 0.50)")

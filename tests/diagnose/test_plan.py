@@ -134,16 +134,20 @@ def test_stale_root_with_the_same_subject_is_only_a_removal(now: dt.datetime) ->
     assert "expired-unused" in codes(d)
 
 
-def test_expired_backup_store_copy_is_a_warning(now: dt.datetime) -> None:
+def test_expired_backup_store_copy_is_information_with_its_removal(now: dt.datetime) -> None:
+    """certificate-manager's own copies: a successful fix leaves them and must end OK."""
     app = cf.appliance(now)
     old = cf.leaf(now, app.root, cf.PNID, -40)
     app.stores["BACKUP_STORE"] = [cf.entry("bkp___MACHINE_CERT", old),
                                   VecsEntry("bkp___MACHINE_CERT_key", "Secret Key", None)]
     d = app.diagnose()
-    assert d.plan == [] and d.status == "warning"
-    (finding,) = [f for f in d.findings if f.code == "expired-unused"]
+    assert d.plan == [] and d.status == "ok"
+    assert "expired-unused" not in codes(d)
+    (finding,) = [f for f in d.findings if f.code == "backup-copy"]
+    assert finding.severity == "info"
     assert finding.certificates == ["BACKUP_STORE/bkp___MACHINE_CERT"]
-    assert "BACKUP_STORE" in finding.message
+    assert ("vecs-cli entry delete --store BACKUP_STORE --alias bkp___MACHINE_CERT -y"
+            in finding.message)
 
 
 def test_expired_other_store_is_a_warning_without_a_step(now: dt.datetime) -> None:

@@ -82,11 +82,20 @@ def test_wrong_password_fails_without_change(tmp_path: Path, fixed_clock: dt.dat
     root = fast_lab(tmp_path, "sts-expired")
     old = sts_leaf(root)
     assert fix(root, tmp_path, "--yes") == 1
-    out = capsys.readouterr().out
-    assert "FAILED" in out and "fix_sts_cert.log" in out
+    err = capsys.readouterr().err
+    # verified once by an LDAP bind before anything changes: fixsts.sh never starts
+    assert "is wrong" in err and "nothing was changed" in err
+    assert "run again with the right password" in err
+    assert "Wrong-Passw0rd!" not in err
     assert sts_leaf(root) == old
-    assert not tool_calls(root, "service-control")  # no restart after a failed script
-    assert not files_containing(tmp_path / "state", "Wrong-Passw0rd!")
+    assert not tool_calls(root, "fixsts.sh")
+    binds = [c for c in tool_calls(root, "ldapsearch") if "cn=administrator,cn=users,"
+             "dc=vsphere,dc=local" in c["argv"]]
+    assert len(binds) == 1  # never retried
+    assert not any("Wrong-Passw0rd!" in arg for arg in binds[0]["argv"])  # a -y file, no -w
+    sc = [c["argv"] for c in tool_calls(root, "service-control")]
+    assert sc == [["--status", "--all"]]  # no restart
+    assert not (tmp_path / "state").exists()
 
 
 def test_management_node_is_refused_before_anything(tmp_path: Path, fixed_clock: dt.datetime,

@@ -8,7 +8,6 @@ is shared with :mod:`vcfix.fix.dialog.playbook`.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 import yaml
 
+from vcfix.answers import rules
 from vcfix.errors import EXIT_USAGE, VcfixError
 
 ANSWER_KEYS: Tuple[str, ...] = (
@@ -40,8 +40,6 @@ SCHEMA: Dict[str, Dict[str, str]] = {
     "psc": {"address": "host"},
     "fixsts": {"script": "path"},
 }
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-_HOST = re.compile(rf"^{_LABEL}(?:\.{_LABEL})*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -181,29 +179,16 @@ def _check(check: str, path: Path, key: str, value: Any, lines: Mapping[str, int
     text = value.strip()
     if "\n" in text or "\r" in text:
         raise bad("expected a single line")
-    if check == "country" and not re.fullmatch(r"[A-Za-z]{2}", text):
-        raise bad(f"{text!r} is not a two-letter country code (e.g. US, DE)")
-    if check == "ip" and text:
-        try:
-            ipaddress.ip_address(text)
-        except ValueError:
-            raise bad(f"{text!r} is not an IP address (leave it empty for none)") from None
-    if check == "email" and text and not re.fullmatch(r"[^@\s]+@[^@\s]+", text):
-        raise bad(f"{text!r} is not an e-mail address")
-    if check == "host" and not _valid_host(text):
-        raise bad(f"{text!r} is not a host name or IP address")
+    reason = rules.check_key(key, text)
+    if reason is not None:
+        raise bad(reason)
     if check in ("user", "path") and (not text or " " in text):
         raise bad("expected a non-empty value without spaces")
     return text.upper() if check == "country" else text
 
 
 def _valid_host(text: str) -> bool:
-    text = text.strip()
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return len(text) <= 253 and bool(_HOST.match(text))
+    return rules.control_character(text) is None and rules.is_host(text)
 
 
 def _secret(path: Path, key: str, value: Any, lines: Mapping[str, int]) -> SecretSource:

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     from vcfix.appliance.runner import Runner
     from vcfix.diagnose.examine import examine
     from vcfix.diagnose.model import Diagnosis
-    from vcfix.diagnose.report import render
+    from vcfix.diagnose.report import render, vcfix_command
     from vcfix.ui.style import Style, use_color
 
     try:
@@ -56,5 +56,6 @@ def run(args: argparse.Namespace) -> int:
         json.dump(diagnosis.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(render(diagnosis, Style(use_color(sys.stdout, args.no_color))))
+        print(render(diagnosis, Style(use_color(sys.stdout, args.no_color)),
+                     vcfix_command(args.root)))
     return diagnosis.exit_code

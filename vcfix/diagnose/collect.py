@@ -18,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
-from vcfix.appliance.parsers import ldif, lwreg, vecs, vmafd
+from vcfix.appliance.parsers import ldif, lwreg, service_control, vecs, vmafd
 from vcfix.appliance.paths import Appliance
 from vcfix.appliance.runner import Runner
 from vcfix.diagnose.model import NodeInfo, StsEntry
@@ -44,6 +44,8 @@ class Collected:
     skipped_stores: List[str] = field(default_factory=list)  # not read on purpose
     unread_stores: List[str] = field(default_factory=list)  # failed to read ("VMDIR" = STS)
     errors: List[VcfixError] = field(default_factory=list)
+    services: Optional[Dict[str, List[str]]] = None  # service-control --status --all
+    services_error: Optional[str] = None  # why ``services`` is None
 
 
 def collect(appliance: Appliance, runner: Optional[Runner] = None) -> Collected:
@@ -54,6 +56,7 @@ def collect(appliance: Appliance, runner: Optional[Runner] = None) -> Collected:
         domain = pool.submit(_vmafd, runner, "get-domain-name")
         store_list = pool.submit(_store_list, runner)
         account = pool.submit(_machine_account, runner)
+        services = pool.submit(_services, runner)
         node_type = _guard(out, appliance.node_type)
         dc_name = (
             pool.submit(_vmafd, runner, "get-dc-name") if node_type == "management" else None
@@ -91,6 +94,10 @@ def collect(appliance: Appliance, runner: Optional[Runner] = None) -> Collected:
             out.unread_stores.append("VMDIR")
         else:
             out.sts = sts
+        try:
+            out.services = services.result()
+        except VcfixError as exc:
+            out.services_error = exc.one_line()
     return out
 
 
@@ -115,6 +122,11 @@ def _store_list(runner: Runner) -> List[str]:
 def _entries(runner: Runner, store: str) -> List[vecs.VecsEntry]:
     done = runner.run("vecs-cli", ["entry", "list", "--store", store])
     return list(vecs.parse_entry_list(done.stdout, done.command))
+
+
+def _services(runner: Runner) -> Dict[str, List[str]]:
+    done = runner.run("service-control", ["--status", "--all"])
+    return service_control.parse_status(done.stdout, done.command)
 
 
 def _machine_account(runner: Runner) -> Tuple[str, str]:
@@ -190,3 +202,6 @@ class _password_file:
     def __exit__(self, *exc: object) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self.path)
+
+
+password_file = _password_file  # also used by the fix's SSO password check

@@ -44,6 +44,8 @@ def judge_collected(got: Collected, *, warn_days: int = DEFAULT_WARN_DAYS,
         now=when,
         warn_days=warn_days,
         skipped_stores=[*got.skipped_stores, *got.unread_stores],
+        services=got.services,
+        services_error=got.services_error,
     )
     if messages:
         result.error = "; ".join(messages)

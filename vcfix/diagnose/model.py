@@ -25,6 +25,7 @@ from vcfix.diagnose.plan import (
     find,
     overall_status,
 )
+from vcfix.diagnose.services import service_findings
 from vcfix.errors import EXIT_OK, EXIT_UNKNOWN
 
 SCHEMA_VERSION = 1
@@ -64,6 +65,7 @@ class Diagnosis:
     findings: List[Finding] = field(default_factory=list)
     caveats: List[str] = field(default_factory=list)
     error: Optional[str] = None
+    services: Optional[Dict[str, List[str]]] = None  # state -> names; None: not read
 
     @property
     def exit_code(self) -> int:
@@ -97,6 +99,8 @@ class Diagnosis:
             "findings": [{"code": f.code, "severity": f.severity, "message": f.message,
                           "certificates": list(f.certificates)} for f in self.findings],
             "caveats": list(self.caveats),
+            "services": ({state: list(names) for state, names in self.services.items()}
+                         if self.services is not None else None),
         }
 
 
@@ -135,15 +139,20 @@ def diagnose(
     now: dt.datetime,
     warn_days: int = DEFAULT_WARN_DAYS,
     skipped_stores: Sequence[str] = (),
+    services: Optional[Mapping[str, Sequence[str]]] = None,
+    services_error: Optional[str] = None,
 ) -> Diagnosis:
     """Judge every certificate of ``stores`` (VECS) and ``sts`` (VMDIR) at ``now``.
 
     Put ``"VMDIR"`` in ``skipped_stores`` when the STS certificates could not be
-    read, and the name of every VECS store that was not listed.
+    read, and the name of every VECS store that was not listed. ``services`` is
+    ``service-control --status --all`` (state -> names), None when it could not be read
+    (``services_error`` says why).
     """
     judged = judge(stores, sts, now=now, warn_days=warn_days)
     records = judged.records + judged.sts
     findings = find(judged, pnid=node.pnid, skipped_stores=skipped_stores)
+    findings += service_findings(services, services_error)
     steps = build_plan(records, findings)
     return Diagnosis(
         node=node,
@@ -157,4 +166,5 @@ def diagnose(
         plan=steps,
         findings=findings,
         caveats=caveats(steps),
+        services={k: list(v) for k, v in services.items()} if services is not None else None,
     )

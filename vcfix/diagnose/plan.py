@@ -59,6 +59,9 @@ CAVEAT_RESTART = (
     "(service-control --stop --all, then --start --all) before the next step."
 )
 
+# certificate-manager's own copies (BACKUP_STORE): information, with the command removing one.
+BACKUP_DELETE = "vecs-cli entry delete --store {store} --alias {alias} -y"
+
 IMPORTANT_STORES = (MACHINE_SSL_STORE, TRUSTED_ROOTS, *SOLUTION_STORES, VMDIR)
 
 
@@ -113,7 +116,12 @@ def find(judged: Judged, *, pnid: Optional[str], skipped_stores: Sequence[str] =
                                f"{record.id}: no root held by this node signs its chain "
                                f"(issuer {record.facts.issuer}; checked by signature)",
                                [record.id]))
-        if record.status == EXPIRED and not record.in_use:
+        if record.status == EXPIRED and record.role == "backup":
+            out.append(Finding("backup-copy", "info", f"{record.id} {_when(record)}: "
+                               f"{_unused_why(record)}; remove it when no longer needed: "
+                               f"{BACKUP_DELETE.format(store=record.store, alias=record.alias)}",
+                               [record.id]))
+        elif record.status == EXPIRED and not record.in_use:
             out.append(Finding("expired-unused", STATUS_WARNING,
                                f"{record.id} {_when(record)}: {_unused_why(record)}",
                                [record.id]))
@@ -227,7 +235,8 @@ def overall_status(records: Sequence[CertRecord], findings: Sequence[Finding]) -
     if any(r.in_use and r.status == EXPIRED for r in records):
         return STATUS_CRITICAL
     worst = max((SEVERITIES.index(f.severity) for f in findings), default=0)
-    if any((r.in_use and r.status == EXPIRING) or r.status == EXPIRED for r in records):
+    if any((r.in_use and r.status == EXPIRING) or (r.status == EXPIRED and r.role != "backup")
+           for r in records):
         worst = max(worst, SEVERITIES.index(STATUS_WARNING))
     return STATUS_OK if worst == 0 else SEVERITIES[worst]
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+import shlex
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence
 
 from vcfix import clock
 from vcfix.diagnose.classify import CertRecord
@@ -19,7 +21,8 @@ GROUP_TITLES = (
 )
 STATUS_LINES = {
     "ok": "OK: no certificate in use expires within {days} days",
-    "warning": "WARNING: something expires soon, or only unused certificates expired",
+    "warning": "WARNING: something expires soon, unused certificates expired, or services "
+               "are not running",
     "critical": "CRITICAL: a certificate in use has expired",
     "unknown": "UNKNOWN: something could not be checked",
 }
@@ -32,7 +35,15 @@ STEP_TOOLS = {
 }
 
 
-def render(diagnosis: Diagnosis, style: Style) -> str:
+def vcfix_command(root: Optional[Path]) -> str:
+    """``vcfix``, with ``--root`` when the appliance is not this machine's ``/``: the
+    command hints name the appliance that was checked."""
+    if root is None or str(root) in ("/", ""):
+        return "vcfix"
+    return f"vcfix --root {shlex.quote(str(root))}"
+
+
+def render(diagnosis: Diagnosis, style: Style, command: str = "vcfix") -> str:
     out: List[str] = []
     node = diagnosis.node
     if node:
@@ -55,11 +66,12 @@ def render(diagnosis: Diagnosis, style: Style) -> str:
     shown = [f for f in diagnosis.findings if f.severity != "info" or f.code != "store-skipped"]
     if shown:
         out += ["", style.paint("Findings", "bold")]
-        out += [f"  {style.status('!', f.severity)} {f.message}" for f in shown]
+        out += [f"  {style.status('i' if f.severity == 'info' else '!', f.severity)} "
+                f"{f.message}" for f in shown]
     if diagnosis.node is None:
         out += ["", style.paint("Plan", "bold"), "  none: the appliance could not be read"]
     else:
-        out += ["", *render_plan(diagnosis.plan, diagnosis.caveats, style)]
+        out += ["", *render_plan(diagnosis.plan, diagnosis.caveats, style, command=command)]
         if diagnosis.status == "unknown":
             out.append("  (the plan covers only what could be checked)")
     line = STATUS_LINES[diagnosis.status].format(days=diagnosis.warn_days)
@@ -68,7 +80,7 @@ def render(diagnosis: Diagnosis, style: Style) -> str:
 
 
 def render_plan(plan: Sequence[Step], caveats: Sequence[str], style: Style,
-                next_hint: bool = True) -> List[str]:
+                next_hint: bool = True, command: str = "vcfix") -> List[str]:
     if not plan:
         return [style.paint("Plan", "bold"), "  nothing to do"]
     out = [style.paint("Plan", "bold")]
@@ -79,8 +91,8 @@ def render_plan(plan: Sequence[Step], caveats: Sequence[str], style: Style,
         out += ["", style.paint("Before you answer certificate-manager", "bold")]
         out += [f"  - {c}" for c in caveats]
     if next_hint and any(s.option is not None or s.step == "sts" for s in plan):
-        out += ["", "Next: 'vcfix fix --dry-run' shows every prompt and answer; "
-                "'vcfix fix' runs the plan."]
+        out += ["", f"Next: '{command} fix --dry-run' shows every prompt and answer; "
+                f"'{command} fix' runs the plan."]
     return out
 
 

@@ -8,6 +8,7 @@ from vcfix.diagnose.plan import Step
 from vcfix.fix.dialog.driver import describe_dialog, run_dialog
 from vcfix.fix.dialog.match import check_answers
 from vcfix.fix.dialog.playbook import load
+from vcfix.fix.other_nodes import relevant_follow_ups
 from vcfix.fix.step import (
     StepContext,
     StepKind,
@@ -26,9 +27,16 @@ class CertificateManagerStep(StepKind):
         self.name = name
         self.playbook = load(name)
 
-    def preflight(self, ctx: StepContext) -> None:
+    def prerequisites(self, ctx: StepContext) -> None:
         ctx.appliance.tool("certificate-manager")
+
+    def preflight(self, ctx: StepContext) -> None:
         check_answers(self.playbook, ctx.answers)
+
+    def outage(self) -> Tuple[int, str]:
+        return (self.playbook.outage_minutes,
+                f"during option {self.playbook.option}, at about 70-85 %: "
+                f"{self.playbook.restarts}")
 
     def describe(self, ctx: StepContext) -> List[Tuple[str, str]]:
         rows = describe_dialog(self.playbook, ctx.answers)
@@ -44,7 +52,7 @@ class CertificateManagerStep(StepKind):
             f"replaces: {book.description} (previous ones are copied to BACKUP_STORE)",
             f"restarts: {book.restarts}",
             f"outage: about {book.outage_minutes} minutes",
-            *(f"afterwards: {text}" for text in book.follow_ups),
+            *(f"afterwards: {text}" for text in relevant_follow_ups(ctx, book.follow_ups)),
         ]
         return f"Run certificate-manager option {book.option} now?", details
 
@@ -62,4 +70,6 @@ class CertificateManagerStep(StepKind):
             )
         finally:
             progress.done()
-        return dialog_outcome(result, ctx, self.playbook)
+        outcome = dialog_outcome(result, ctx, self.playbook)
+        outcome.follow_ups = relevant_follow_ups(ctx, outcome.follow_ups)
+        return outcome

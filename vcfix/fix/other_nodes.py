@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional
+from typing import List, Optional, Sequence
 
 from vcfix.appliance.parsers.vmdir import parse_servers
 from vcfix.appliance.pty_tool import run_with_password
@@ -25,3 +25,26 @@ def other_nodes(ctx: StepContext) -> Optional[List[str]]:
         return None
     me = ctx.node.pnid.lower()
     return [s for s in servers if s.lower() != me]
+
+
+ELM_NOTE_MARK = "Enhanced Linked Mode"
+_MEMO_KEY = "other_nodes"
+
+
+def has_partners(ctx: StepContext) -> bool:
+    """Does this node share its SSO domain (ELM or an external PSC)? Unknown counts as yes.
+
+    Listed once per run (``ctx.memo``)."""
+    if ctx.node.node_type != "embedded":
+        return True
+    if _MEMO_KEY not in ctx.memo:
+        nodes = other_nodes(ctx)
+        ctx.memo[_MEMO_KEY] = "unknown" if nodes is None else ",".join(nodes)
+    return ctx.memo[_MEMO_KEY] != ""
+
+
+def relevant_follow_ups(ctx: StepContext, follow_ups: Sequence[str]) -> List[str]:
+    """``follow_ups`` without the Enhanced Linked Mode note on a node without partners."""
+    if any(ELM_NOTE_MARK in text for text in follow_ups) and not has_partners(ctx):
+        return [text for text in follow_ups if ELM_NOTE_MARK not in text]
+    return list(follow_ups)

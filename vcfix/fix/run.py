@@ -8,7 +8,7 @@ A dry run goes through the same path and stops where the first change would be.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import List, Optional, Sequence
 
@@ -25,8 +25,24 @@ from vcfix.diagnose.report import render_plan
 from vcfix.errors import EXIT_FAILED, EXIT_OK, VcfixError
 from vcfix.fix.backup import backup_vecs
 from vcfix.fix.certool import certool_defaults
-from vcfix.fix.review import review_certificate_answers
+from vcfix.fix.explain import (
+    check_lines,
+    outage_lines,
+    refusal_details,
+    stopped_lines,
+    vcfix_command,
+)
+from vcfix.fix.preflight import Thresholds, failed
+from vcfix.fix.preflight import judge as judge_preflight
+from vcfix.fix.preflight_read import read_facts
+from vcfix.fix.review import (
+    ask_valid,
+    field_check,
+    require_valid_values,
+    review_certificate_answers,
+)
 from vcfix.fix.rundir import RunDir
+from vcfix.fix.sso_check import verify_sso_password
 from vcfix.fix.step import StepContext, StepKind, StepOutcome
 from vcfix.fix.steps import step_kinds
 from vcfix.fix.verify import EXECUTABLE_STEPS, verify
@@ -46,6 +62,7 @@ class FixOptions:
     state_dir: Optional[Path] = None
     prompt_timeout: Optional[float] = None
     step_timeout: Optional[float] = None
+    thresholds: Thresholds = field(default_factory=Thresholds)  # /storage/log free space
 
 
 def run_fix(opts: FixOptions) -> int:
@@ -57,32 +74,59 @@ def run_fix(opts: FixOptions) -> int:
     before = judge_collected(collected)
     if before.node is None:
         raise VcfixError(f"cannot fix what cannot be read: {before.error}")
-    say("\n".join(render_plan(before.plan, before.caveats, opts.style, next_hint=False)))
+    # the notes on answering certificate-manager matter only when the operator answers
+    notes = before.caveats if opts.prompter.interactive else []
+    say("\n".join(render_plan(before.plan, notes, opts.style, next_hint=False)))
     chosen = select_steps(before.plan, opts.steps)
     kinds = step_kinds()
     for step in chosen:
         if step.step not in kinds:
             say(f"\n'{step.step}' cannot be run by this version of vcfix: do it by hand "
-                "(fixsts.sh, KB 76719) and run vcfix fix again.")
+                f"(fixsts.sh, KB 76719) and run '{vcfix_command(opts.root)} fix' again.")
     runnable = [s for s in chosen if s.step in kinds]
     if not runnable:
         say("\nNothing for vcfix to run.")
         return EXIT_OK if before.status in ("ok", "warning") and not chosen else EXIT_FAILED
 
+    checks = judge_preflight(read_facts(appliance, runner, collected, before.node.node_type),
+                             vcfix_command(opts.root), opts.thresholds)
+    say("\n".join(check_lines(checks)))
+    if failed(checks) and not opts.dry_run:
+        raise VcfixError(
+            f"vcfix will not start the fix: {len(failed(checks))} check(s) failed; nothing "
+            "was changed", details=refusal_details(checks),
+            hint=f"do what each failed check says, then run '{vcfix_command(opts.root)} fix' "
+            "again")
     redactor = Redactor()
-    answers = prepare_answers(opts, appliance, runner, before)
-    answers = review_certificate_answers(opts.prompter, answers, [s.step for s in runnable])
-    ctx = StepContext(appliance, runner, answers, opts.prompter, redactor, before.node,
-                      opts.prompt_timeout, opts.step_timeout, say=say)
+    ctx = StepContext(appliance, runner, prepare_answers(opts, appliance, runner, before),
+                      opts.prompter, redactor, before.node, opts.prompt_timeout,
+                      opts.step_timeout, say=say)
     plan: List[StepKind] = [kinds[s.step]() for s in runnable]  # one per step, in order
+    names = [s.step for s in runnable]
     for kind in plan:
-        kind.preflight(ctx)  # every answer and prerequisite, before anything changes
-    secret = answers.peek("sso.password")
+        kind.prerequisites(ctx)  # tools and scripts, before any question
+    ctx.answers = review_certificate_answers(opts.prompter, ctx.answers, names)
+    for kind in plan:
+        kind.preflight(ctx)  # every answer, before anything changes
+    require_valid_values(ctx.answers, names)  # certool.cfg values too, unattended
+    secret = ctx.answers.peek("sso.password")
     if secret:
         redactor.add(secret)
+    host = ctx.answers.peek("psc.address") if before.node.node_type == "management" else None
+    try:
+        if verify_sso_password(runner, ctx.answers, before.node, host or "localhost"):
+            say("\nThe SSO password was verified (an LDAP bind to the directory).")
+    except VcfixError as exc:
+        if not (opts.dry_run and failed(checks)):
+            raise
+        say(f"\nThe SSO password could not be verified: {exc.message}")  # e.g. vmdird down
+    say("\n".join(outage_lines([(s.step, *k.outage()) for s, k in zip(runnable, plan)])))
 
     if opts.dry_run:
         show_dry_run(ctx, runnable, plan)
+        if failed(checks):
+            say("\nA real run would refuse to start: see the failed checks above.")
+            return EXIT_FAILED
         return EXIT_OK
     if not opts.prompter.interactive and not opts.prompter.assume_yes:
         opts.prompter.confirm(runnable[0].step, "")  # raises: exit 4, naming --yes
@@ -90,6 +134,7 @@ def run_fix(opts: FixOptions) -> int:
     with FixLock(state_dir):
         rundir = RunDir.create(state_dir, redactor)
         ctx.rundir = rundir
+        rundir.event("preflight", checks=[c.to_json() for c in checks])
         say(f"\nRun directory: {rundir.path}")
         return execute(ctx, before, collected, runnable, plan, rundir)
 
@@ -111,13 +156,16 @@ def prepare_answers(opts: FixOptions, appliance: Appliance, runner: Runner,
     ask = None
     if opts.prompter.interactive:
         def ask(key: str, description: str, secret: bool) -> Optional[str]:
-            return opts.prompter.ask(key, description, secret, defaults.get(key))
+            if secret:
+                return opts.prompter.ask(key, description, secret, defaults.get(key))
+            return ask_valid(opts.prompter, key, description, defaults.get(key),
+                             field_check(key))  # checked as typed, asked again if refused
     return opts.answers.with_context(pnid=before.node.pnid, domain=before.node.domain,
                                      defaults=defaults, ask=ask)
 
 
 def show_dry_run(ctx: StepContext, steps: Sequence[Step], plan: Sequence[StepKind]) -> None:
-    ctx.say("\nDry run: nothing will be changed and no vendor tool will be started.")
+    ctx.say("\nDry run: nothing will be changed and no step's tool will be started.")
     for index, step in enumerate(steps):
         kind = plan[index]
         question, details = kind.confirmation(ctx, step)
@@ -139,24 +187,38 @@ def execute(ctx: StepContext, before: Diagnosis, collected: Collected, steps: Se
     say(f"Backed up {backup_vecs(ctx.runner, rundir, collected.stores)} VECS certificates and keys "
         f"to {rundir.path / 'backup'}")
     outcomes: List[StepOutcome] = []
-    for index, step in enumerate(steps):
-        kind = plan[index]
-        question, details = kind.confirmation(ctx, step)
-        say(f"\nStep {index + 1} of {len(steps)}: {step.step}")
-        if not ctx.prompter.confirm(step.step, question, details):
-            say(f"Step '{step.step}' declined: stopping here, nothing more is changed.")
-            rundir.event("step_declined", step=step.step)
-            outcomes.append(StepOutcome(False, f"{step.step}: declined by the operator"))
-            break
-        rundir.event("step_confirmed", step=step.step)
-        outcome = kind.run(ctx, step)
-        rundir.event("step_result", step=step.step, ok=outcome.ok, summary=outcome.summary)
-        outcomes.append(outcome)
-        say(outcome.summary)
-        for line in outcome.details:
-            say(f"  {line}")
-        if not outcome.ok:
-            break
+    done: List[str] = []
+    names = [s.step for s in steps]
+    running: Optional[str] = None  # the confirmed step, while it runs
+    try:
+        for index, step in enumerate(steps):
+            kind = plan[index]
+            question, details = kind.confirmation(ctx, step)
+            say(f"\nStep {index + 1} of {len(steps)}: {step.step}")
+            if not ctx.prompter.confirm(step.step, question, details):
+                say(f"Step '{step.step}' declined: stopping here, nothing more is changed.")
+                say("\n".join(stopped_lines(ctx.appliance.root, done, names[index:],
+                                            f"step '{step.step}' declined")))
+                rundir.event("step_declined", step=step.step)
+                outcomes.append(StepOutcome(False, f"{step.step}: declined by the operator"))
+                break
+            rundir.event("step_confirmed", step=step.step)
+            running = step.step
+            outcome = kind.run(ctx, step)
+            running = None
+            rundir.event("step_result", step=step.step, ok=outcome.ok, summary=outcome.summary)
+            outcomes.append(outcome)
+            done += [f"{step.step} ({outcome.summary})"] if outcome.ok else []
+            say(outcome.summary)
+            for line in outcome.details:
+                say(f"  {line}")
+            if not outcome.ok:
+                break
+    except KeyboardInterrupt:
+        why = "interrupted (Ctrl-C)" + (f" while '{running}' ran: it may have changed part "
+                                        "of the appliance" if running else "")
+        say("\n".join(stopped_lines(ctx.appliance.root, done, names[len(done):], why)))
+        raise
     say("\nDiagnosing again...")
     after = examine(ctx.appliance, runner=ctx.runner)
     rundir.write_diagnosis("after", after.to_json())

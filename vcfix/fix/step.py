@@ -36,6 +36,7 @@ class StepContext:
     step_timeout: Optional[float] = None
     rundir: Optional[RunDir] = None  # None in a dry run
     say: Callable[[str], None] = print
+    memo: Dict[str, str] = field(default_factory=dict)  # what was asked once per run
 
 
 @dataclass
@@ -49,7 +50,14 @@ class StepOutcome:
 class StepKind:
     name = ""
 
+    def prerequisites(self, ctx: StepContext) -> None:
+        """What must exist before any question is asked (tools, scripts)."""
+
     def preflight(self, ctx: StepContext) -> None:
+        raise NotImplementedError
+
+    def outage(self) -> Tuple[int, str]:
+        """(minutes of outage, which services restart when) for the plan's total."""
         raise NotImplementedError
 
     def describe(self, ctx: StepContext) -> List[Tuple[str, str]]:
@@ -69,10 +77,11 @@ def child_env(redactor: Redactor) -> Dict[str, str]:
 
 def abandon_callback(ctx: StepContext, tool: str) -> Callable[[], bool]:
     def confirm_abandon() -> bool:
-        ctx.say(f"\n{tool} is replacing certificates. Stopping it now can leave this vCenter "
-                "with a mix of old and new certificates and services that do not start; "
-                "certificate-manager option 7 or the backup in the run directory would then "
-                "be needed.")
+        revert = ("the LDIF exports fixsts.sh keeps in /tmp/vmware-fixsts" if tool == "fixsts.sh"
+                  else "certificate-manager option 7 or the backup in the run directory")
+        ctx.say(f"\n{tool} is replacing certificates. Stopping it now can leave this "
+                "vCenter with a mix of old and new certificates and services that do not "
+                f"start; {revert} would then be needed.")
         if not ctx.prompter.interactive:
             ctx.say("Unattended run: vcfix keeps waiting for it to finish.")
             return False
@@ -90,9 +99,13 @@ def dialog_outcome(result: DialogResult, ctx: StepContext, playbook: Playbook) -
     if result.unrecognised_prompt:
         details.insert(0, f"unrecognised prompt: {result.unrecognised_prompt!r} (vcfix answers "
                           "only prompts it knows; nothing was typed into it)")
-    if result.operation_started:
+    if result.operation_started and playbook.tool != "fixsts":  # fixsts has no rollback
         details.append("rolled back by the tool" if result.rolled_back
                        else "the tool did not report a rollback")
+    if result.failure_kind == "credentials":
+        details.insert(0, "the SSO password was refused"
+                       + ("" if result.operation_started else "; nothing was changed")
+                       + ": run again with the right password")
     if result.log_path:
         details.append(f"its log: {ctx.appliance.path(result.log_path)}")
     return StepOutcome(False, f"{playbook.description}: FAILED: {result.reason}", details)

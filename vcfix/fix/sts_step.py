@@ -45,7 +45,7 @@ class StsStep(StepKind):
         self.script: Optional[Path] = None
 
     # -- before anything changes ------------------------------------------------------------
-    def preflight(self, ctx: StepContext) -> None:
+    def prerequisites(self, ctx: StepContext) -> None:
         if ctx.node.node_type == "management":
             raise VcfixError(
                 "the sts step cannot run on this node: it is a vCenter with an external PSC, "
@@ -54,23 +54,40 @@ class StsStep(StepKind):
                 "SSO domain, then restart the services of every node, this one included",
             )
         self.script = self.locate(ctx)
+
+    def preflight(self, ctx: StepContext) -> None:
         check_answers(self.playbook, ctx.answers)
 
+    def outage(self) -> Tuple[int, str]:
+        return (self.playbook.outage_minutes,
+                "after fixsts.sh: every service on this node (service-control --stop --all, "
+                "then --start --all); SSO logins fail meanwhile")
+
     def locate(self, ctx: StepContext) -> Path:
+        """The script, found once per run (a plan with two sts steps asks at most once)."""
+        known = ctx.memo.get(SCRIPT_KEY)
+        if known is not None:
+            return Path(known)
         given = ctx.answers.peek(SCRIPT_KEY)
-        if given is None and ctx.prompter.interactive:
-            given = ctx.prompter.ask(SCRIPT_KEY, "path of fixsts.sh (KB 76719) on the appliance",
-                                     False, DEFAULT_SCRIPT)
-        appliance_path = (given or DEFAULT_SCRIPT).strip()
-        script = ctx.appliance.path(appliance_path)
+        path = (given or DEFAULT_SCRIPT).strip()
+        script = ctx.appliance.path(path)
+        while ctx.prompter.interactive and given is None and not script.is_file():
+            ctx.say(f"fixsts.sh (VMware KB 76719) is not at {path}.")
+            typed = ctx.prompter.ask(SCRIPT_KEY, "path of fixsts.sh (KB 76719) on the "
+                                     "appliance (empty: stop)", False, "")
+            if not typed or not typed.strip():
+                break
+            path = typed.strip()
+            script = ctx.appliance.path(path)
         if not script.is_file():
             raise VcfixError(
-                f"fixsts.sh not found at {script}",
+                f"fixsts.sh not found at {script}; nothing was changed",
                 hint="download fixsts.sh from VMware KB 76719 to the appliance and give its path "
                 f"as '{SCRIPT_KEY}' in the answer file (default {DEFAULT_SCRIPT})",
             )
         if not os.access(script, os.R_OK):
             raise VcfixError(f"fixsts.sh at {script} is not readable by this user")
+        ctx.memo[SCRIPT_KEY] = str(script)
         return script
 
     def describe(self, ctx: StepContext) -> List[Tuple[str, str]]:

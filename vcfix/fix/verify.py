@@ -20,7 +20,8 @@ class Verification:
 
 def verify(after: Diagnosis) -> Verification:
     """OK when no in-use certificate (Machine SSL, solution user, STS signing, or a CA
-    of their chains) is expired or expiring and the new plan holds no executable step."""
+    of their chains) is expired or expiring, the services that normally run do, and the
+    new plan holds no executable step."""
     problems: List[str] = []
     if after.node is None or after.status == "unknown":
         problems.append(f"the appliance could not be checked again: {after.error or 'unknown'}")
@@ -28,6 +29,9 @@ def verify(after: Diagnosis) -> Verification:
         if record.in_use and record.status in (EXPIRED, EXPIRING):
             problems.append(f"{record.id} is still {record.status} "
                             f"({record.days_left} days left)")
+    for finding in after.findings:
+        if finding.code == "services-not-running":
+            problems.append(finding.message)
     for step in after.plan:
         if step.step in EXECUTABLE_STEPS:
             problems.append(f"the plan still holds '{step.step}': {step.reason}")
@@ -35,6 +39,7 @@ def verify(after: Diagnosis) -> Verification:
                  if step.step not in EXECUTABLE_STEPS]
     covered = {c for step in after.plan for c in step.certificates}
     for finding in after.findings:
-        if finding.code == "expired-unused" and not set(finding.certificates) <= covered:
+        unused = finding.code in ("expired-unused", "backup-copy")
+        if unused and not set(finding.certificates) <= covered:
             leftovers.append(finding.message)
     return Verification(not problems, problems, leftovers)

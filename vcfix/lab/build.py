@@ -185,6 +185,7 @@ def _write_layout(root: Path, state: lab_state.State) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     (root / "var/log/vmware/vmcad").mkdir(parents=True, exist_ok=True)
+    (root / "storage/log").mkdir(parents=True, exist_ok=True)  # where the real logs live
     lab_state.lab_dir(root).mkdir(parents=True, exist_ok=True)
     lab_state.calls_log_path(root).write_text("", encoding="utf-8")
 

@@ -170,6 +170,8 @@ SETTINGS: Dict[str, Tuple[str, Any, str]] = {
                                    "fails (no 'Replacement finished', exit 1)"),
     "sc_fail_service": ("text", None, "service-control --start fails on this service "
                                       "(a JSON error, exit 1; later services stay stopped)"),
+    "vmdir_state": ("text", "Normal", "the directory state vdcadmintool and dir-cli report "
+                                      "(Normal, Read only, Startup, ...)"),
 }
 
 

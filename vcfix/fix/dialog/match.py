@@ -235,12 +235,14 @@ def conclude(playbook: Playbook, scanner: OutputScanner, *, exit_status: Optiona
 
 
 def risk_note(playbook: Playbook, started: bool) -> str:
-    """What stopping now means, appended to a failure reason."""
+    """What stopping now means, appended to a failure reason (fixsts.sh has no rollback:
+    its note never mentions one)."""
     if not started:
         return " (stopped before the operation started: nothing was changed)"
     if playbook.tool == "fixsts":
         return (f"; the STS certificates may be half-replaced: read {playbook.log} and keep "
-                "the LDIF backup in /tmp/vmware-fixsts")
+                "the LDIF exports in /tmp/vmware-fixsts (vcfix copies them to the run's "
+                "backup)")
     return (f"; certificates may be half-replaced: read {playbook.log}, and "
             "certificate-manager option 7 reverts the last operation")
 

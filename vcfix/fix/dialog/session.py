@@ -41,6 +41,10 @@ def sigint_handler(handler: Callable[[int, Any], Any]) -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
+# Failures that stop the tool while it waits at a prompt (see DialogSession.began).
+AT_A_PROMPT = ("repeated", "unrecognised", "credentials", "not_confirmed")
+
+
 class DialogSession:
     """The state of one dialog and its ending; the loop sets ``child`` and ``result``."""
 
@@ -80,11 +84,22 @@ class DialogSession:
             return
         self.fail("abandoned", "abandoned at the operator's request")
 
+    def began(self, kind: str) -> bool:
+        """Had the change begun when vcfix stopped for ``kind``? Not while a tool that
+        reports progress waits at a prompt and has printed none: after the confirmation
+        certificate-manager may still ask (option 8 asks ``Continue operation`` twice)."""
+        if not self.started:
+            return False
+        waiting = kind in AT_A_PROMPT and self.pb.progress is not None
+        return not (waiting and self.scanner.last_progress is None)
+
     def fail(self, kind: str, reason: str, *, unrecognised: Optional[str] = None) -> None:
         """End the tool and fail the step; the reason says whether anything changed."""
+        began = self.began(kind)
         self.end_tool()
-        self.result = self.make_result(False, kind, reason + risk_note(self.pb, self.started),
+        self.result = self.make_result(False, kind, reason + risk_note(self.pb, began),
                                        unrecognised)
+        self.result.operation_started = began
 
     def make_result(self, ok: bool, kind: Optional[str], reason: str,
                     unrecognised: Optional[str] = None) -> DialogResult:
