@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -421,7 +422,7 @@ def test_a_tool_echoing_the_password_is_redacted_everywhere(tmp_path: Path) -> N
 def interrupted_script(tmp_path: Path, pause: float) -> List[Dict[str, Any]]:
     return option3(tmp_path, [
         {"raw": "\rStatus : 40% Completed [Replacing Machine SSL Cert...]"},
-        {"sigint_parent": True}, {"sleep": pause}, {"raw": STATUS_OK}])
+        {"signal_pid": os.getpid()}, {"sleep": pause}, {"raw": STATUS_OK}])
 
 
 def test_ctrl_c_declined_keeps_driving(tmp_path: Path) -> None:
@@ -450,7 +451,7 @@ def test_ctrl_c_confirmed_ends_the_tool_and_explains_the_risk(tmp_path: Path) ->
 
 
 def test_ctrl_c_before_the_operation_says_nothing_changed(tmp_path: Path) -> None:
-    script = intro(tmp_path, 3)[:3] + [{"sigint_parent": True}, {"sleep": 20}]
+    script = intro(tmp_path, 3)[:3] + [{"signal_pid": os.getpid()}, {"sleep": 20}]
     run = drive(tmp_path, "machine-ssl", script, confirm_abandon=lambda: True)
     assert run.result.failure_kind == "abandoned" and not run.result.operation_started
     assert "nothing was changed" in run.result.reason
