@@ -16,6 +16,7 @@ reading and finishes its work).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import fcntl
 import json
@@ -125,6 +126,9 @@ class _Pty:
                 self.write(final=True)
                 self.watch_owner()
         self.write(final=True)
+        os.close(self.fifo)
+        with contextlib.suppress(OSError):
+            os.unlink(self.job / INPUT)  # nothing more to type: no FIFO left in the run dir
         return os.waitpid(self.pid, 0)[1]
 
     def watch_owner(self) -> None:

@@ -170,6 +170,9 @@ SETTINGS: Dict[str, Tuple[str, Any, str]] = {
                                    "fails (no 'Replacement finished', exit 1)"),
     "sc_fail_service": ("text", None, "service-control --start fails on this service "
                                       "(a JSON error, exit 1; later services stay stopped)"),
+    "sc_fail_pending": ("text", None, "service-control --start --all leaves these services "
+                                      "(comma separated) StartPending and fails with a "
+                                      "multi-line JSON error: 'Failed to start ... services'"),
 }
 
 
