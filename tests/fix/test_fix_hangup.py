@@ -41,7 +41,7 @@ def set_speed(root: Path, speed: float) -> None:
         state["settings"]["speed"] = speed
 
 
-def start_fix(root: Path, tmp_path: Path, step: str) -> "subprocess.Popen[bytes]":
+def start_fix(root: Path, tmp_path: Path, step: str) -> subprocess.Popen[bytes]:
     env = dict(os.environ, VCFIX_SSO_PASSWORD=PASSWORD)
     out = (tmp_path / "vcfix.out").open("wb")
     return subprocess.Popen(
