@@ -200,3 +200,19 @@ def test_service_start_finishes_when_vcfix_is_hung_up_or_killed(
     assert [n for n, s in services.items() if s != "Running" and n not in MANUAL] == []
     code = vcfix.wait(timeout=WAIT)
     assert code == (0 if how == "SIGHUP" else -signal.SIGKILL)
+
+
+def test_a_tool_left_waiting_at_a_prompt_ends_without_change_when_vcfix_is_killed(
+        tmp_path: Path, fixed_clock: dt.datetime) -> None:
+    root = slow_lab(tmp_path, "machine-ssl-expired", 0.02)
+    with lab_state.transaction(root) as state:
+        state["settings"]["cm_unexpected_prompt"] = "Proceed with the unknown thing? : "
+    before = machine_ssl(root)
+    vcfix = start_fix(root, tmp_path, "machine-ssl")
+    tool = wait_for(lambda: working(tmp_path, "machine-ssl", "unknown thing"),
+                    "certificate-manager to ask its unexpected question")
+    os.kill(vcfix.pid, signal.SIGKILL)
+    final = wait_for(lambda: status(tool).get("ended") and status(tool), "the tool to end")
+    assert final["exit_status"] == 1  # Ctrl-D from the supervisor: nobody can answer now
+    assert machine_ssl(root) == before
+    vcfix.wait(timeout=WAIT)

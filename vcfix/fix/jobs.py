@@ -25,7 +25,7 @@ from vcfix.errors import VcfixError
 from vcfix.fix.supervise import INPUT, OUTPUT, STATUS
 
 JOBS = "jobs"
-START_WAIT = 10.0  # the supervisor records the tool's start within this long
+START_WAIT = 60.0  # the supervisor records the tool's start within this long (busy host)
 
 
 class Job:

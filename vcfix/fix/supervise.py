@@ -182,7 +182,9 @@ def main(args: List[str]) -> int:
                               "ended": None, "exit_status": None, "signal": None}
     write_status(job, record)
     status = run_pty(job, argv, record) if "--pty" in flags else run_plain(job, argv, record)
-    final: Optional[Dict[str, Any]] = json.loads((job / STATUS).read_text(encoding="utf-8"))
+    final: Optional[Dict[str, Any]] = None
+    with contextlib.suppress(OSError, ValueError):
+        final = json.loads((job / STATUS).read_text(encoding="utf-8"))
     write_status(job, ended(final or record, status))
     return 0
 

@@ -38,7 +38,7 @@ def hangup_received() -> Optional[int]:
 
 
 def _on_hangup(signum: int, frame: object) -> None:
-    if signum == signal.SIGHUP and not _hangups:  # the terminal is gone: write to nowhere
+    if signum == signal.SIGHUP:  # the terminal is gone: write to nowhere
         with contextlib.suppress(OSError):
             null = os.open(os.devnull, os.O_WRONLY)
             os.dup2(null, 1)
