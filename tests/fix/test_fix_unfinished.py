@@ -133,3 +133,30 @@ def test_running_step_is_the_last_confirmed_without_result() -> None:
                          {"event": "step_confirmed", "step": "reset-all"}]) == "reset-all"
     assert running_step([{"event": "step_confirmed", "step": "sts"},
                          {"event": "step_result", "step": "sts"}]) is None
+
+
+def test_sigterm_during_a_step_lets_it_finish_and_starts_no_further_step(
+        tmp_path: Path, fixed_clock: dt.datetime, monkeypatch: pytest.MonkeyPatch) -> None:
+    import signal
+
+    from vcfix.fix.certmgr_step import CertificateManagerStep
+    from vcfix.fix.step import StepOutcome
+    from vcfix.fix.sts_step import StsStep
+
+    ran: List[str] = []
+
+    def fake_run(self: Any, ctx: Any, step: Any) -> StepOutcome:
+        ran.append(step.step)
+        os.kill(os.getpid(), signal.SIGTERM)  # deferred: the step goes on to its end
+        return StepOutcome(True, f"{step.step}: done")
+
+    monkeypatch.setattr(StsStep, "run", fake_run)
+    monkeypatch.setattr(CertificateManagerStep, "run", fake_run)
+    root = fast_lab(tmp_path, "outage")
+    assert fix(root, tmp_path) == 1
+    records = last_events(tmp_path)
+    planned = records[[r["event"] for r in records].index("run_started")]["steps"]
+    assert len(planned) > 1 and ran == planned[:1]
+    (stop,) = [r for r in records if r["event"] == "stopped_by_signal"]
+    assert (stop["signal"], stop["next_step"]) == ("SIGTERM", planned[1])
+    assert (records[-1]["event"], records[-1]["outcome"]) == ("run_finished", "interrupted")

@@ -8,6 +8,7 @@ A dry run goes through the same path and stops where the first change would be.
 from __future__ import annotations
 
 import datetime as dt
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
@@ -189,11 +190,11 @@ def execute(ctx: StepContext, before: Diagnosis, collected: Collected, steps: Se
             break
         signum = hangup_received()
         if signum and index + 1 < len(steps):
-            say(f"vcfix received signal {signum} (hangup or terminate): no further step "
-                "is started.")
-            rundir.event("stopped_by_signal", signal=signum, next_step=steps[index + 1].step)
+            name = signal.Signals(signum).name
+            say(f"vcfix received {name}: {step.step} finished; no further step is started.")
+            rundir.event("stopped_by_signal", signal=name, next_step=steps[index + 1].step)
             outcomes.append(StepOutcome(False, f"{steps[index + 1].step}: not started "
-                                        f"(signal {signum})"))
+                                        f"({name})"))
             end.outcome = "interrupted"
             break
     if hangup_received() and not all(o.ok for o in outcomes):
