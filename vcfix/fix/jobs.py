@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence
+from typing import Any, BinaryIO, Dict, List, Mapping, Optional, Sequence
 
 from vcfix.appliance.runner import display, minimal_env
 from vcfix.errors import VcfixError
@@ -34,7 +34,8 @@ class Job:
     def __init__(self, path: Path, command: str,
                  proc: Optional[subprocess.Popen[bytes]] = None) -> None:
         self.path, self.command, self.proc = path, command, proc
-        self.offset = 0
+        self._output: Optional[BinaryIO] = None
+        self._closed = False
 
     def status(self) -> Dict[str, Any]:
         try:
@@ -68,14 +69,20 @@ class Job:
 
     def read_new(self, size: int = 65536) -> bytes:
         """What the tool printed since the last call (secrets already masked)."""
-        try:
-            with open(self.path / OUTPUT, "rb") as handle:
-                handle.seek(self.offset)
-                data = handle.read(size)
-        except FileNotFoundError:
+        if self._closed:
             return b""
-        self.offset += len(data)
-        return data
+        if self._output is None:
+            try:
+                self._output = open(self.path / OUTPUT, "rb")  # noqa: SIM115 - kept open
+            except FileNotFoundError:
+                return b""
+        return self._output.read(size) or b""
+
+    def close(self) -> None:
+        self._closed = True
+        if self._output is not None:
+            self._output.close()
+            self._output = None
 
     def send(self, text: str, *, secret: bool = False) -> None:
         """Type ``text`` into the tool's terminal (pty jobs only)."""
@@ -93,9 +100,11 @@ class Job:
                 os.kill(pid, signum)
 
     def reap(self) -> None:
-        """Collect the supervisor once it has exited (no zombie while vcfix runs)."""
+        """Collect the supervisor once it has exited (no zombie while vcfix runs); stop
+        reading its output."""
         if self.proc is not None:
             self.proc.poll()
+        self.close()
 
 
 def launch(run_path: Path, name: str, argv: Sequence[str], *, pty: bool,

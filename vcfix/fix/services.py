@@ -131,6 +131,7 @@ def run_all(runner: Runner, action: str, on_progress: Callable[[str], None],
         quiet, elapsed = time.monotonic() - last, time.monotonic() - begin
         if elapsed > timeout:
             job.kill(signal.SIGKILL)
+            job.reap()
             raise VcfixError(f"'{display(argv)}' did not finish within {timeout:g} s",
                              details=tail("".join(lines)))
         if on_wait is not None and quiet >= WAIT_SHOW * (shown + 1):

@@ -20,7 +20,7 @@ import pexpect
 
 from vcfix.fix.jobs import Job, launch
 
-POLL = 0.02  # how often the output file is looked at while waiting
+POLL = 0.05  # how often the output file is looked at while waiting
 
 
 class DetachedChild:
