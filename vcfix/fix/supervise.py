@@ -99,7 +99,8 @@ class _Pty:
         message = json.loads(line.decode("utf-8"))
         data = str(message.get("data", "")).encode("utf-8")
         if message.get("secret"):
-            self.secrets.append(data.rstrip(b"\n"))
+            if data.rstrip(b"\n"):
+                self.secrets.append(data.rstrip(b"\n"))
             self.echo_off()
         os.write(self.master, data)
 
