@@ -160,3 +160,17 @@ def test_sigterm_during_a_step_lets_it_finish_and_starts_no_further_step(
     (stop,) = [r for r in records if r["event"] == "stopped_by_signal"]
     assert (stop["signal"], stop["next_step"]) == ("SIGTERM", planned[1])
     assert (records[-1]["event"], records[-1]["outcome"]) == ("run_finished", "interrupted")
+
+
+def test_a_supervisor_gone_without_an_end_is_said_so(tmp_path: Path,
+                                                     fixed_clock: dt.datetime) -> None:
+    from vcfix.fix.interrupted import render
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()  # a pid that no longer runs: the machine restarted, say
+    unfinished_run(tmp_path / "state", dead.pid, ended=False)
+    found = find_unfinished(tmp_path / "state")
+    assert found is not None and not found.still_running
+    text = "\n".join(render(found))
+    assert "its supervisor is gone without recording the end (the machine restarted?)" in text
+    assert "Wait for it" not in text
