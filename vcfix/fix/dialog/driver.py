@@ -4,12 +4,10 @@
 ones), never one it does not, reports progress, and judges the outcome from
 failure/success lines and the exit status. Only what the tool prints is logged
 (pexpect ``logfile_read`` into the run's transcript, through its Redactor); vcfix
-records what it sends itself, secrets as ``********``. The tool runs under a detached
-supervisor (:mod:`vcfix.fix.dialog.detached`), so that it outlives vcfix and its
-terminal. Ctrl-C does not kill the tool: SIGINT is deferred to a safe point and
-``confirm_abandon`` is asked; SIGHUP/SIGTERM stop the tool only before the change
-began, else vcfix follows it to its end. During a silence ``on_wait`` is called every
-:data:`WAIT_SHOW` seconds. The
+records what it sends itself, secrets as ``********``. The tool runs detached (it outlives
+vcfix: :mod:`vcfix.fix.dialog.detached`). Ctrl-C does not kill it: SIGINT is deferred to a
+safe point and ``confirm_abandon`` is asked; SIGHUP/SIGTERM stop it only before the change
+began. ``on_wait`` is called every :data:`WAIT_SHOW` seconds of silence. The
 pure matching lives in :mod:`vcfix.fix.dialog.match`, the session's ending (abandoning,
 ending the tool, the result) in :mod:`vcfix.fix.dialog.session`; see docs/playbooks.md.
 """
@@ -40,12 +38,7 @@ from vcfix.fix.dialog.match import (
     tool_name,
 )
 from vcfix.fix.dialog.playbook import Playbook, Prompt
-from vcfix.fix.dialog.session import (
-    DialogSession,
-    hangup_deferred,
-    hangup_received,
-    sigint_handler,
-)
+from vcfix.fix.dialog.session import DialogSession, hangup_deferred, hangup_received, sigint_handler
 from vcfix.fix.rundir import RunDir
 from vcfix.fix.waiting import Waiting
 from vcfix.redact import MASK, Redactor
@@ -112,8 +105,7 @@ class _Session(DialogSession):
         self.candidate: Optional[Prompt] = None
         self.prompt_timeout, self.overall = playbook.timeouts.prompt, playbook.timeouts.overall
         self.last_output = self.begin = time.monotonic()
-        self.waiting_reported = self.wait_shown = 0
-        self.hangup_seen = False
+        self.waiting_reported, self.wait_shown, self.hangup_seen = 0, 0, False
 
     def run(self, argv: List[str], env: Optional[Mapping[str, str]],
             cwd: Optional[str]) -> DialogResult:
@@ -199,14 +191,11 @@ class _Session(DialogSession):
                 self.event("waiting", seconds=round(silence), last=self.scanner.last_progress)
 
     def show_wait(self, silence: float) -> None:
-        if self.on_wait is None or silence < WAIT_SHOW * (self.wait_shown + 1):
-            return
-        self.wait_shown = int(silence // WAIT_SHOW)
-        last = self.scanner.last_progress
-        self.on_wait(Waiting(
-            tool=self.tool, elapsed=time.monotonic() - self.begin, quiet=silence,
-            phase=last[1] if last else "", limit=self.overall,
-            silence_limit=self.pb.timeouts.silence_ok, now=clock.now()))
+        if self.on_wait is not None and silence >= WAIT_SHOW * (self.wait_shown + 1):
+            self.wait_shown, last = int(silence // WAIT_SHOW), self.scanner.last_progress
+            self.on_wait(Waiting(self.tool, time.monotonic() - self.begin, silence,
+                                 last[1] if last else "", self.overall,
+                                 self.pb.timeouts.silence_ok, clock.now()))
 
     def finished(self) -> None:
         self.child.close()

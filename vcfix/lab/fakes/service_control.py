@@ -12,9 +12,8 @@ is saved at once (a starting service is ``StartPending`` meanwhile), so a concur
 service except the manual-startup ones (:data:`MANUAL`); ``--stop --all`` stops every
 service that is not stopped. Starting takes the real durations times ``settings.speed``;
 ``settings.sc_fail_service`` makes that service fail to start (a JSON error, exit 1);
-``settings.sc_fail_pending`` (names, comma separated) leaves those services StartPending
-in ``--start --all`` and ends it with the error spread over many lines that real builds
-print: ``Service-control failed. Error: {`` ... ``Failed to start eam, ... services``.
+``settings.sc_fail_pending`` (names, comma separated) leaves those StartPending in ``--start
+--all``, which ends with real builds' multi-line error (``Failed to start eam, ... services``).
 Handlers live in :data:`ACTIONS`.
 """
 
@@ -117,10 +116,9 @@ def pending_error(names: Sequence[str]) -> str:
     short = ", ".join(n[len("vmware-"):] if n.startswith("vmware-") else n for n in names)
     message = (f"Failed to start {short} services. Error: Operation not allowed in current "
                "service state")
-    detail = {"id": "install.ciscommon.command.errinvoke",
-              "translatable": "An error occurred while invoking external command : '%(0)s'",
-              "args": [message],
-              "localized": f"An error occurred while invoking external command : '{message}'"}
+    invoke = "An error occurred while invoking external command : '{}'"
+    detail = {"id": "install.ciscommon.command.errinvoke", "translatable": invoke.format("%(0)s"),
+              "args": [message], "localized": invoke.format(message)}
     blob = {"detail": [detail], "componentKey": None, "problemId": None, "resolution": None}
     return f"Service-control failed. Error: {json.dumps(blob, indent=4)}"
 
@@ -173,8 +171,8 @@ def _targets(state: lab_state.State, names: List[str], start: bool) -> List[str]
 def _start(state: lab_state.State, names: List[str], lab_root: Path) -> int:
     speed = max(float(lab_state.setting(state, "speed")), 0.0)
     failing = lab_state.setting(state, "sc_fail_service")
-    text = str(lab_state.setting(state, "sc_fail_pending") or "") if not names else ""
-    pending = [n.strip() for n in text.split(",") if n.strip()]
+    text = "" if names else str(lab_state.setting(state, "sc_fail_pending") or "")
+    pending = [n.strip() for n in text.split(",")]
     changes = _Changes(lab_root)
     targets = _targets(state, names, start=True)
     _say(NOT_CANCELLABLE)
@@ -196,9 +194,8 @@ def _start(state: lab_state.State, names: List[str], lab_root: Path) -> int:
         changes.save()
     if not names:
         _say("Performing start operation on profile: ALL...")
-        left = [n for n in targets if n in pending]
-        if left:
-            error(pending_error(left))
+        if any(n in pending for n in targets):
+            error(pending_error([n for n in targets if n in pending]))
             return 1
         _say("Successfully started profile: ALL.")
     return 0
