@@ -96,6 +96,16 @@ def test_changes_behind_derived_when_summary_line_lost() -> None:
     assert parse_partner_status(text, CMD)[1].changes_behind == 45
 
 
+def test_signed_counters_give_a_negative_count() -> None:
+    text = ("Partner: vcsa2.lab.example\nHost available:   Yes\nStatus available: Yes\n"
+            "My last change number:             9346\n"
+            "Partner has seen my change number: 9351\nPartner is -5 changes behind.\n")
+    [status] = parse_partner_status(text, CMD)
+    assert (status.changes_behind, status.partner_seen_change) == (-5, 9351)
+    lost = text.replace("Partner is -5 changes behind.\n", "")
+    assert parse_partner_status(lost, CMD)[0].changes_behind == -5
+
+
 def test_empty_partner_status_is_empty_list() -> None:
     assert parse_partner_status("", CMD) == []
     assert parse_partner_status(" \n\t\n", CMD) == []

@@ -140,6 +140,18 @@ def test_service_that_fails_to_start_fails_the_step(tmp_path: Path, fixed_clock:
     assert "Service-control failed" in out
 
 
+def test_start_all_failing_over_many_lines_names_the_services(
+        tmp_path: Path, fixed_clock: dt.datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    root = fast_lab(tmp_path, "sts-expired")
+    with lab_state.transaction(root) as state:
+        state["settings"]["sc_fail_pending"] = "vmware-eam,vsphere-ui"
+    assert fix(root, tmp_path, "--yes") == 1
+    out = capsys.readouterr().out
+    assert "eam, vsphere-ui failed to start" in out
+    assert "start all (profile)" in out  # the profile line is shown like the services'
+    assert lab_state.load(root)["services"]["vsphere-ui"] == "StartPending"
+
+
 def test_dry_run_shows_the_sts_dialog(tmp_path: Path, fixed_clock: dt.datetime,
                                       capsys: pytest.CaptureFixture[str]) -> None:
     root = fast_lab(tmp_path, "outage")

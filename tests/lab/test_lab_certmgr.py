@@ -183,9 +183,10 @@ def test_options_3_6_8_in_a_row(tmp_path: Path, fixed_clock: dt.datetime,
     run.at(certmgr_dialog.RECONFIGURE, "Y")
     hints = run.fields({"Country": "US"})
     run.at("Enter proper value for VMCA 'Name' :", "vmca.lab.example")
+    run.at("Continue operation : Option[Y/N] ? : ", "Y")  # asked once before the notice...
     run.at("You are going to reset by regenerating Root Certificate and replace all "
            "certificates using VMCA")
-    run.at("Continue operation : Option[Y/N] ? : ", "Y")
+    run.at("Continue operation : Option[Y/N] ? : ", "Y")  # ...and again after it
     assert run.finish() == 0
     assert hints["Country"] == "[Previous value : DE] "
     assert hints["Hostname"].endswith("[Previous value : vcsa01.lab.example,vcsa01] ")
@@ -346,7 +347,8 @@ def test_rollback_restores_the_certificates(tmp_path: Path, fixed_clock: dt.date
     run.login(option)
     run.fields({"Hostname": PNID})
     run.at("Enter proper value for VMCA 'Name' :", PNID)
-    run.at("Continue operation : Option[Y/N] ? : ", "Y")
+    for _ in range(2 if option == 8 else 1):  # option 8 asks twice
+        run.at("Continue operation : Option[Y/N] ? : ", "Y")
     assert run.finish() != 0
     assert "\rStatus : 50% Completed [Operation failed, performing automatic rollback]" \
         in run.text

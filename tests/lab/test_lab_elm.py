@@ -231,6 +231,7 @@ def test_server_down_and_remote_hosts(tmp_path: Path, now: dt.datetime) -> None:
 @pytest.mark.parametrize(("scenario", "expect"), [
     ("elm-lagging", [(12, 9346, 9334), (15, 9349, 9334)]),
     ("elm-catching-up", [(5, 9346, 9341), (0, 9346, 9346)]),
+    ("elm-counters-disagree", [(-5, 9346, 9351)]),  # signed: "Partner is -5 changes behind."
 ])
 def test_lag_between_two_samples(tmp_path: Path, now: dt.datetime, scenario: str,
                                  expect: List[object]) -> None:

@@ -39,6 +39,8 @@ EXPECTED: Dict[Tuple[str, int], Expected] = {
     ("elm-lagging", 2): ([(2, ALONE | {"partner-changes-behind"}), (1, ALONE)],
                         (2, {"partner-changes-behind"})),
     ("elm-catching-up", 2): ([(1, ALONE), (1, ALONE)], (0, set())),
+    ("elm-counters-disagree", 2): ([(2, ALONE | {"partner-changes-behind"}), (1, ALONE)],
+                                  (2, {"partner-changes-behind"})),
     ("elm-oneway", 2): ([(2, ALONE | {"partner-status-unavailable"}),
                         (2, ALONE | {"no-partners"})],
                        (2, {"one-way-agreement", "partner-status-unavailable", "no-partners"})),

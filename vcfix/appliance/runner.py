@@ -13,7 +13,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, List, Mapping, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from vcfix.appliance.paths import Appliance
 from vcfix.errors import VcfixError
@@ -39,6 +39,15 @@ def display(argv: Sequence[str]) -> str:
     if not argv:
         return ""
     return " ".join([Path(argv[0]).name, *argv[1:]])
+
+
+def minimal_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """The environment of a vendor tool: PATH, LANG/LC_ALL, TERM, HOME and VMWARE_* from
+    ours, plus ``extra``."""
+    keep = ("PATH", "LANG", "LC_ALL", "TERM", "HOME")
+    env = {k: v for k, v in os.environ.items() if k in keep or k.startswith("VMWARE_")}
+    env.update(extra or {})
+    return env
 
 
 def tail(text: str, lines: int = TAIL_LINES) -> List[str]:

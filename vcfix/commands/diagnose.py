@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vcfix.errors import VcfixError
+
+if TYPE_CHECKING:
+    from vcfix.appliance.paths import Appliance
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -24,6 +29,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                         help="report certificates expiring within N days (default 180)")
     parser.add_argument("--timeout", type=float, default=120.0, metavar="S",
                         help="give up on a vendor command after S seconds (default 120)")
+    parser.add_argument("--state-dir", type=Path, metavar="DIR",
+                        help="where vcfix fix keeps its run directories, to report a fix "
+                        "that did not finish (default: var/lib/vcfix under the root)")
     parser.set_defaults(func=run)
 
 
@@ -48,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         appliance = Appliance(args.root)
+        report_unfinished(appliance, args)  # before anything else
         diagnosis = examine(appliance, warn_days=args.warn_days,
                             runner=Runner(appliance, timeout=args.timeout))
     except VcfixError as exc:  # nothing could be read at all
@@ -59,3 +68,18 @@ def run(args: argparse.Namespace) -> int:
         print(render(diagnosis, Style(use_color(sys.stdout, args.no_color)),
                      vcfix_command(args.root)))
     return diagnosis.exit_code
+
+
+def report_unfinished(appliance: Appliance, args: argparse.Namespace) -> None:
+    """What a killed ``vcfix fix`` left; on stderr with --json (stdout stays JSON)."""
+    from vcfix.appliance.runner import Runner
+    from vcfix.fix.interrupted import find_unfinished, render, services_now
+
+    found = find_unfinished(args.state_dir or appliance.file("state_dir"))
+    if found is None:
+        return
+    notice = sys.stderr if args.json else sys.stdout
+    lines = [*render(found), services_now(Runner(appliance, timeout=args.timeout)),
+             "  The report below shows the certificates as they are now.", "", ""]
+    notice.write("\n".join(lines))
+    notice.flush()

@@ -17,6 +17,7 @@ from vcfix.fix.step import (
     child_env,
     dialog_outcome,
 )
+from vcfix.fix.waiting import describe
 from vcfix.ui.progress import Progress
 
 
@@ -66,6 +67,7 @@ class CertificateManagerStep(StepKind):
                 env=child_env(ctx.redactor), prompt_timeout=ctx.prompt_timeout,
                 overall_timeout=ctx.step_timeout,
                 on_progress=progress.update,
+                on_wait=lambda waiting: progress.waiting(describe(waiting)),
                 confirm_abandon=abandon_callback(ctx, "certificate-manager"), confirmed=True,
             )
         finally:

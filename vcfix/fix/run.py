@@ -8,9 +8,10 @@ A dry run goes through the same path and stops where the first change would be.
 from __future__ import annotations
 
 import datetime as dt
+import signal
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from vcfix import clock
 from vcfix.answers.answer_file import Answers
@@ -22,9 +23,10 @@ from vcfix.diagnose.examine import examine, judge_collected
 from vcfix.diagnose.model import Diagnosis
 from vcfix.diagnose.plan import Step
 from vcfix.diagnose.report import render_plan
-from vcfix.errors import EXIT_FAILED, EXIT_OK, VcfixError
+from vcfix.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, VcfixError
 from vcfix.fix.backup import backup_vecs
 from vcfix.fix.certool import certool_defaults
+from vcfix.fix.dialog.session import hangup_deferred, hangup_received
 from vcfix.fix.explain import (
     check_lines,
     outage_lines,
@@ -32,6 +34,7 @@ from vcfix.fix.explain import (
     stopped_lines,
     vcfix_command,
 )
+from vcfix.fix.interrupted import report_unfinished
 from vcfix.fix.preflight import Thresholds, failed
 from vcfix.fix.preflight import judge as judge_preflight
 from vcfix.fix.preflight_read import read_facts
@@ -65,10 +68,26 @@ class FixOptions:
     thresholds: Thresholds = field(default_factory=Thresholds)  # /storage/log free space
 
 
+@dataclass
+class RunEnd:
+    """What ``run_finished`` records (written in a ``finally``, whatever happens)."""
+
+    exit_code: int = EXIT_FAILED
+    outcome: str = "step_failed"
+    ok: bool = False
+    problems: List[str] = field(default_factory=list)
+
+    def fields(self) -> Dict[str, Any]:
+        return {"exit_code": self.exit_code, "outcome": self.outcome, "ok": self.ok,
+                "problems": self.problems}
+
+
 def run_fix(opts: FixOptions) -> int:
     appliance = Appliance(opts.root)
     runner = Runner(appliance)
     say = opts.prompter.say
+    state_dir = opts.state_dir or appliance.file("state_dir")
+    report_unfinished(state_dir, runner, say, acknowledging=not opts.dry_run)
     say("Diagnosing...")
     collected = collect(appliance, runner)
     before = judge_collected(collected)
@@ -130,13 +149,24 @@ def run_fix(opts: FixOptions) -> int:
         return EXIT_OK
     if not opts.prompter.interactive and not opts.prompter.assume_yes:
         opts.prompter.confirm(runnable[0].step, "")  # raises: exit 4, naming --yes
-    state_dir = opts.state_dir or appliance.file("state_dir")
     with FixLock(state_dir):
         rundir = RunDir.create(state_dir, redactor)
         ctx.rundir = rundir
         rundir.event("preflight", checks=[c.to_json() for c in checks])
         say(f"\nRun directory: {rundir.path}")
-        return execute(ctx, before, collected, runnable, plan, rundir)
+        end = RunEnd()
+        try:
+            with hangup_deferred():  # SIGHUP/SIGTERM: the running tool finishes, then we stop
+                end.exit_code = execute(ctx, before, collected, runnable, plan, rundir, end)
+            return end.exit_code
+        except KeyboardInterrupt:
+            end.exit_code, end.outcome = EXIT_INTERRUPTED, "interrupted"
+            raise
+        except VcfixError as exc:
+            end.exit_code = exc.exit_code
+            raise
+        finally:
+            rundir.event("run_finished", **end.fields())
 
 
 def select_steps(plan: Sequence[Step], requested: Optional[Sequence[str]]) -> List[Step]:
@@ -180,7 +210,7 @@ def show_dry_run(ctx: StepContext, steps: Sequence[Step], plan: Sequence[StepKin
 
 
 def execute(ctx: StepContext, before: Diagnosis, collected: Collected, steps: Sequence[Step],
-            plan: Sequence[StepKind], rundir: RunDir) -> int:
+            plan: Sequence[StepKind], rundir: RunDir, end: RunEnd) -> int:
     say = ctx.say
     rundir.write_diagnosis("before", before.to_json())
     rundir.event("run_started", steps=[s.step for s in steps])
@@ -201,6 +231,7 @@ def execute(ctx: StepContext, before: Diagnosis, collected: Collected, steps: Se
                                             f"step '{step.step}' declined")))
                 rundir.event("step_declined", step=step.step)
                 outcomes.append(StepOutcome(False, f"{step.step}: declined by the operator"))
+                end.outcome = "declined"
                 break
             rundir.event("step_confirmed", step=step.step)
             running = step.step
@@ -214,23 +245,41 @@ def execute(ctx: StepContext, before: Diagnosis, collected: Collected, steps: Se
                 say(f"  {line}")
             if not outcome.ok:
                 break
+            signum = hangup_received()
+            if signum and index + 1 < len(steps):
+                name = signal.Signals(signum).name
+                say(f"vcfix received {name}: {step.step} finished; no further step is started.")
+                say("\n".join(stopped_lines(ctx.appliance.root, done, names[index + 1:],
+                                            f"vcfix received {name}")))
+                rundir.event("stopped_by_signal", signal=name, next_step=steps[index + 1].step)
+                outcomes.append(StepOutcome(False, f"{steps[index + 1].step}: not started "
+                                            f"({name})"))
+                end.outcome = "interrupted"
+                break
     except KeyboardInterrupt:
         why = "interrupted (Ctrl-C)" + (f" while '{running}' ran: it may have changed part "
                                         "of the appliance" if running else "")
         say("\n".join(stopped_lines(ctx.appliance.root, done, names[len(done):], why)))
         raise
+    if hangup_received() and not all(o.ok for o in outcomes):
+        end.outcome = "interrupted"  # the signal stopped a step before its change, or the next
     say("\nDiagnosing again...")
     after = examine(ctx.appliance, runner=ctx.runner)
     rundir.write_diagnosis("after", after.to_json())
-    return final_report(ctx, outcomes, after, rundir, clock.now())
+    return final_report(ctx, outcomes, after, rundir, clock.now(), end)
 
 
 def final_report(ctx: StepContext, outcomes: Sequence[StepOutcome], after: Diagnosis,
-                 rundir: RunDir, when: dt.datetime) -> int:
+                 rundir: RunDir, when: dt.datetime, end: Optional[RunEnd] = None) -> int:
     say = ctx.say
     result = verify(after)
     all_ok = all(o.ok for o in outcomes) and result.ok
-    rundir.event("run_finished", ok=all_ok, problems=result.problems)
+    end = end or RunEnd()
+    end.ok, end.problems = all_ok, list(result.problems)
+    if end.outcome == "step_failed":  # not declined or interrupted
+        end.outcome = ("verified" if all_ok else "step_failed"
+                       if not all(o.ok for o in outcomes) else "not_verified")
+    end.exit_code = EXIT_OK if all_ok else EXIT_FAILED
     say("\nResult")
     for outcome in outcomes:
         say(f"  {'ok    ' if outcome.ok else 'FAILED'} {outcome.summary}")

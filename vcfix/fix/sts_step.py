@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import List, Optional, Tuple
+from typing import Callable, List, Optional, Tuple
 
 from vcfix.appliance.paths import FILES
 from vcfix.diagnose.examine import examine
@@ -30,6 +30,8 @@ from vcfix.fix.step import (
     child_env,
     dialog_outcome,
 )
+from vcfix.fix.waiting import Waiting, describe
+from vcfix.ui.progress import Progress
 
 BASH = "/bin/bash"  # the appliance's shell runs the script, as the KB says (bash fixsts.sh)
 SCRIPT_KEY = "fixsts.script"
@@ -118,12 +120,17 @@ class StsStep(StepKind):
     def run(self, ctx: StepContext, step: Step) -> StepOutcome:
         assert ctx.rundir is not None and self.script is not None
         script = self.runnable_copy(ctx)
-        result = run_dialog(
-            self.playbook, [BASH, str(script)], ctx.answers, redactor=ctx.redactor,
-            rundir=ctx.rundir, env=child_env(ctx.redactor), prompt_timeout=ctx.prompt_timeout,
-            overall_timeout=ctx.step_timeout,
-            confirm_abandon=abandon_callback(ctx, "fixsts.sh"), confirmed=True,
-        )
+        progress = Progress("fixsts.sh")
+        try:
+            result = run_dialog(
+                self.playbook, [BASH, str(script)], ctx.answers, redactor=ctx.redactor,
+                rundir=ctx.rundir, env=child_env(ctx.redactor),
+                prompt_timeout=ctx.prompt_timeout, overall_timeout=ctx.step_timeout,
+                confirm_abandon=abandon_callback(ctx, "fixsts.sh"), confirmed=True,
+                on_wait=lambda waiting: progress.waiting(describe(waiting)),
+            )
+        finally:
+            progress.done()
         kept = self.keep_exports(ctx)
         if not result.ok:
             outcome = dialog_outcome(result, ctx, self.playbook)
@@ -132,7 +139,12 @@ class StsStep(StepKind):
         ctx.say(f"fixsts.sh finished; {kept} LDIF export(s) copied to the run's backup.")
         for action in ("stop", "start"):
             ctx.say(f"service-control --{action} --all ...")
-            services = run_all(ctx.runner, action, lambda text: ctx.say(f"  {text}"))
+            shown = Progress(f"service-control --{action}")
+            try:
+                services = run_all(ctx.runner, action, shown.line, rundir=ctx.rundir,
+                                   on_wait=_show_wait(shown))
+            finally:
+                shown.done()
             if not services.ok:
                 name = services.failed_service or "a service"
                 return StepOutcome(False, f"fixsts.sh replaced the STS certificate, but "
@@ -186,6 +198,10 @@ class StsStep(StepKind):
         return StepOutcome(True, f"STS signing certificate replaced: valid until "
                            f"{until:%Y-%m-%d} ({min(r.days_left for r in leaves)} days)",
                            notes, follow)
+
+
+def _show_wait(progress: Progress) -> Callable[[Waiting], None]:
+    return lambda waiting: progress.waiting(describe(waiting))
 
 
 def other_nodes_note(ctx: StepContext) -> str:

@@ -76,6 +76,9 @@ _LIST = (
     ElmScenario("elm-catching-up", "vcsa02 is 5 changes behind vcsa01 on the first look and "
                 "caught up on the second (a normal replication cycle)",
                 lags={(0, 1): Lag(5, 1)}),
+    ElmScenario("elm-counters-disagree", "vcsa01 reads vcsa02 as -5 changes behind (the "
+                "signed change counters disagree; real builds print this)",
+                lags={(0, 1): Lag(-5)}),
     ElmScenario("elm-oneway", "vcsa01 has an agreement with vcsa02 but vcsa02 none back: "
                 "'Status available: No' on vcsa01, no partner on vcsa02", missing=((1, 0),)),
     ElmScenario("elm-readonly", "vcsa02's directory is in 'Read only' state, not Normal",

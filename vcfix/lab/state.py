@@ -172,6 +172,9 @@ SETTINGS: Dict[str, Tuple[str, Any, str]] = {
                                       "(a JSON error, exit 1; later services stay stopped)"),
     "vmdir_state": ("text", "Normal", "the directory state vdcadmintool and dir-cli report "
                                       "(Normal, Read only, Startup, ...)"),
+    "sc_fail_pending": ("text", None, "service-control --start --all leaves these services "
+                                      "(comma separated) StartPending and fails with a "
+                                      "multi-line JSON error: 'Failed to start ... services'"),
 }
 
 

@@ -89,6 +89,10 @@ def _partners(d: Domain) -> Iterable[Finding]:
             ):
                 yield finding("partner-incomplete", f"{who}: the partner status block lacks "
                               "the availability or change-count lines", [s.host, peer])
+            elif p.changes_behind < 0:
+                yield finding("partner-changes-behind", f"{who}: partner is {p.changes_behind} "
+                              "changes behind (a negative count: the change counters "
+                              "disagree)", [s.host, peer])
             elif p.changes_behind > 0 and p.changes_behind_after != 0:
                 after = ("not confirmed cleared by a second sample"
                          if p.changes_behind_after is None

@@ -14,7 +14,8 @@ The script is a list of steps, each a one-key object (plus options):
       "tries" times, then print "exhausted" and exit 3 ("check": false accepts any answer,
       like fixsts.sh, which finds out later)
   {"sleep": 0.5}                      stay silent
-  {"sigint_parent": true}             send SIGINT to the process that runs this one
+  {"signal_pid": PID, "signal": "SIGINT"}   send that signal to PID (the test: vcfix's driver;
+      the tool's parent is its supervisor)
   {"exit": 0}                         exit with this status
   {"stubborn": true}                  from now on ignore Ctrl-D and SIGTERM (sleep 30 s)
 Reaching Ctrl-D (EOF) at a prompt prints "EOF" and exits 1. Every answer received is
@@ -103,8 +104,8 @@ def main():
             secret(step, rec)
         elif "sleep" in step:
             time.sleep(step["sleep"])
-        elif "sigint_parent" in step:
-            os.kill(os.getppid(), signal.SIGINT)
+        elif "signal_pid" in step:
+            os.kill(step["signal_pid"], getattr(signal, step.get("signal", "SIGINT")))
         elif "stubborn" in step:
             STUBBORN = True
             signal.signal(signal.SIGTERM, signal.SIG_IGN)

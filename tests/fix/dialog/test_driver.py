@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -421,7 +422,7 @@ def test_a_tool_echoing_the_password_is_redacted_everywhere(tmp_path: Path) -> N
 def interrupted_script(tmp_path: Path, pause: float) -> List[Dict[str, Any]]:
     return option3(tmp_path, [
         {"raw": "\rStatus : 40% Completed [Replacing Machine SSL Cert...]"},
-        {"sigint_parent": True}, {"sleep": pause}, {"raw": STATUS_OK}])
+        {"signal_pid": os.getpid()}, {"sleep": pause}, {"raw": STATUS_OK}])
 
 
 def test_ctrl_c_declined_keeps_driving(tmp_path: Path) -> None:
@@ -450,10 +451,59 @@ def test_ctrl_c_confirmed_ends_the_tool_and_explains_the_risk(tmp_path: Path) ->
 
 
 def test_ctrl_c_before_the_operation_says_nothing_changed(tmp_path: Path) -> None:
-    script = intro(tmp_path, 3)[:3] + [{"sigint_parent": True}, {"sleep": 20}]
+    script = intro(tmp_path, 3)[:3] + [{"signal_pid": os.getpid()}, {"sleep": 20}]
     run = drive(tmp_path, "machine-ssl", script, confirm_abandon=lambda: True)
     assert run.result.failure_kind == "abandoned" and not run.result.operation_started
     assert "nothing was changed" in run.result.reason
+
+
+# -- SIGHUP / SIGTERM, silences ----------------------------------------------------------------
+# (SIGTERM here: a SIGHUP also sends vcfix's output to /dev/null, which pytest would not like;
+# tests/fix/test_fix_hangup.py sends real SIGHUPs and kill -9 to a vcfix process.)
+
+def test_sigterm_during_the_replacement_lets_the_tool_finish(tmp_path: Path) -> None:
+    run = drive(tmp_path, "machine-ssl", option3(tmp_path, [
+        {"raw": "\rStatus : 40% Completed [Replacing Machine SSL Cert...]"},
+        {"signal_pid": os.getpid(), "signal": "SIGTERM"}, {"sleep": 0.5}, {"raw": STATUS_OK}]))
+    assert run.result.ok, run.result.reason
+    hangups = [e for e in run.events if e["event"] == "hangup"]
+    assert [(e["signal"], e["operation_started"]) for e in hangups] == [("SIGTERM", True)]
+    assert "SIGTERM received: certificate-manager is changing certificates" in run.transcript
+
+
+def test_sigterm_before_the_change_stops_the_tool_and_says_nothing_changed(
+        tmp_path: Path) -> None:
+    script = intro(tmp_path, 3)[:3] + [{"signal_pid": os.getpid(), "signal": "SIGTERM"},
+                                       {"sleep": 20}]
+    run = drive(tmp_path, "machine-ssl", script)
+    assert run.result.failure_kind == "hangup" and not run.result.operation_started
+    assert "nothing was changed" in run.result.reason
+
+
+def test_the_tool_runs_detached_with_its_output_on_disk(tmp_path: Path) -> None:
+    run = drive(tmp_path, "machine-ssl", option3(tmp_path, [
+        {"say": "session check"}, {"raw": STATUS_OK}]))
+    (job,) = (run.rundir.path / "jobs").iterdir()
+    status = json.loads((job / "status.json").read_text())
+    assert status["exit_status"] == 0 and status["ended"] and status["pty"]
+    assert status["supervisor_pid"] != os.getpid()
+    assert "session check" in (job / "output.log").read_text()
+    assert oct((job / "output.log").stat().st_mode & 0o777) == "0o600"
+    assert not (job / "input").exists()  # the FIFO is removed when the tool ends
+    assert [e["job"] for e in run.events if e["event"] == "job_started"] == [job.name]
+
+
+def test_silence_is_shown_with_phase_and_limits(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(driver, "WAIT_SHOW", 0.2)
+    seen: List[Any] = []
+    run = drive(tmp_path, "machine-ssl", option3(tmp_path, [
+        {"raw": "\rStatus : 70% Completed [Stopping services...]"}, {"sleep": 1.5},
+        {"raw": STATUS_OK}]), on_wait=seen.append)
+    assert run.result.ok
+    assert seen and all(w.phase == "Stopping services..." for w in seen)
+    assert seen[0].tool == "certificate-manager" and seen[0].quiet >= 0.2
+    assert seen[0].limit == 2400 and seen[0].silence_limit > 0
 
 
 # -- pure parts ------------------------------------------------------------------------------

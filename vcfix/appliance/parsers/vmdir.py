@@ -32,11 +32,13 @@ _PARTNER = re.compile(r"^partner\s*:\s*(?P<v>\S*)", re.IGNORECASE)
 _YES_NO = r"\s*:\s*(?P<v>yes|no)\b"
 _HOST_AVAILABLE = re.compile(r"^host\s+available" + _YES_NO, re.IGNORECASE)
 _STATUS_AVAILABLE = re.compile(r"^status\s+available" + _YES_NO, re.IGNORECASE)
-_MY_LAST = re.compile(r"^my\s+last\s+change\s+number\s*:\s*(?P<v>\d+)", re.IGNORECASE)
+# The counters are signed 64-bit numbers: "Partner is -5 changes behind." happens (the
+# counters disagree; reported, never read as healthy).
+_MY_LAST = re.compile(r"^my\s+last\s+change\s+number\s*:\s*(?P<v>-?\d+)", re.IGNORECASE)
 _SEEN = re.compile(
-    r"^partner\s+has\s+seen\s+my\s+change\s+number\s*:\s*(?P<v>\d+)", re.IGNORECASE
+    r"^partner\s+has\s+seen\s+my\s+change\s+number\s*:\s*(?P<v>-?\d+)", re.IGNORECASE
 )
-_BEHIND = re.compile(r"^partner\s+is\s+(?P<v>\d+)\s+changes?\s+behind", re.IGNORECASE)
+_BEHIND = re.compile(r"^partner\s+is\s+(?P<v>-?\d+)\s+changes?\s+behind", re.IGNORECASE)
 
 _LDAP_URI = re.compile(r"ldaps?://(?:\[(?P<v6>[^\]]+)\]|(?P<host>[^:/\s]+))", re.IGNORECASE)
 _SERVER_DN = re.compile(
@@ -178,7 +180,7 @@ def _partner(block: Dict[str, object]) -> PartnerStatus:
     last, seen = number("my_last_change"), number("partner_seen_change")
     behind = number("changes_behind")
     if behind is None and last is not None and seen is not None:
-        behind = max(0, last - seen)  # the summary line was lost; the numbers say it
+        behind = last - seen  # the summary line was lost; the numbers say it (signed)
     return PartnerStatus(
         host=host if isinstance(host, str) else None,
         host_available=flag("host_available"),

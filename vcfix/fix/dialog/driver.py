@@ -4,8 +4,10 @@
 ones), never one it does not, reports progress, and judges the outcome from
 failure/success lines and the exit status. Only what the tool prints is logged
 (pexpect ``logfile_read`` into the run's transcript, through its Redactor); vcfix
-records what it sends itself, secrets as ``********``. Ctrl-C does not kill the
-tool: SIGINT is deferred to a safe point and ``confirm_abandon`` is asked. The
+records what it sends itself, secrets as ``********``. The tool runs detached (it outlives
+vcfix: :mod:`vcfix.fix.dialog.detached`). Ctrl-C does not kill it: SIGINT is deferred to a
+safe point and ``confirm_abandon`` is asked; SIGHUP/SIGTERM stop it only before the change
+began. ``on_wait`` is called every :data:`WAIT_SHOW` seconds of silence. The
 pure matching lives in :mod:`vcfix.fix.dialog.match`, the session's ending (abandoning,
 ending the tool, the result) in :mod:`vcfix.fix.dialog.session`; see docs/playbooks.md.
 """
@@ -13,16 +15,17 @@ ending the tool, the result) in :mod:`vcfix.fix.dialog.session`; see docs/playbo
 from __future__ import annotations
 
 import contextlib
-import os
 import termios
 import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import pexpect
 
+from vcfix import clock
 from vcfix.answers.answer_file import Answers
 from vcfix.appliance.runner import display
 from vcfix.errors import VcfixError
+from vcfix.fix.dialog.detached import DetachedChild
 from vcfix.fix.dialog.match import (
     DialogResult,
     FailureLine,
@@ -35,8 +38,9 @@ from vcfix.fix.dialog.match import (
     tool_name,
 )
 from vcfix.fix.dialog.playbook import Playbook, Prompt
-from vcfix.fix.dialog.session import DialogSession, sigint_handler
+from vcfix.fix.dialog.session import DialogSession, hangup_deferred, hangup_received, sigint_handler
 from vcfix.fix.rundir import RunDir
+from vcfix.fix.waiting import Waiting
 from vcfix.redact import MASK, Redactor
 
 __all__ = ["DialogResult", "describe_dialog", "run_dialog"]
@@ -46,6 +50,7 @@ POLL = 0.5  # longest single wait for output (also the latency of a deferred Ctr
 END_WAIT = 2.0  # wait after Ctrl-D, then after SIGTERM, before the next step
 NOECHO_WAIT = 2.0  # longest wait for the tool to turn echo off before a secret is sent
 WAITING_EVENT = 60.0  # a "waiting" event after each minute of silence
+WAIT_SHOW = 10.0  # on_wait (the screen) after each 10 s of silence
 SEND_DELAY = 0.05  # pexpect's pause before each send (a tool may still be setting up)
 READ_SIZE = 4096
 
@@ -57,6 +62,7 @@ def run_dialog(
     on_progress: Optional[Callable[[int, str], None]] = None,
     confirm_abandon: Optional[Callable[[], bool]] = None,
     on_event: Optional[Callable[[Dict[str, Any]], None]] = None, confirmed: bool = False,
+    on_wait: Optional[Callable[[Waiting], None]] = None,
 ) -> DialogResult:
     """Run ``argv`` under a pty and drive its dialog with ``playbook``.
 
@@ -79,7 +85,7 @@ def run_dialog(
                          "line or environment")
     session = _Session(playbook, answers, redactor, rundir, confirmed)
     session.on_progress, session.on_event = on_progress, on_event
-    session.confirm_abandon = confirm_abandon
+    session.confirm_abandon, session.on_wait = confirm_abandon, on_wait
     if prompt_timeout is not None:
         session.prompt_timeout = prompt_timeout
     if overall_timeout is not None:
@@ -95,25 +101,22 @@ class _Session(DialogSession):
         super().__init__(playbook, redactor, rundir, end_wait=END_WAIT, read_size=READ_SIZE)
         self.answers, self.confirmed = answers, confirmed
         self.on_progress: Optional[Callable[[int, str], None]] = None
+        self.on_wait: Optional[Callable[[Waiting], None]] = None
         self.candidate: Optional[Prompt] = None
         self.prompt_timeout, self.overall = playbook.timeouts.prompt, playbook.timeouts.overall
         self.last_output = self.begin = time.monotonic()
-        self.waiting_reported = 0
+        self.waiting_reported, self.wait_shown, self.hangup_seen = 0, 0, False
 
     def run(self, argv: List[str], env: Optional[Mapping[str, str]],
             cwd: Optional[str]) -> DialogResult:
         self.event("step_started", playbook=self.pb.id, command=display(argv))
-        try:
-            self.child = pexpect.spawn(
-                argv[0], argv[1:], encoding="utf-8", codec_errors="replace", timeout=None,
-                env=dict(os.environ, **env) if env else None, cwd=cwd, dimensions=(50, 250))
-        except (OSError, pexpect.ExceptionPexpect) as exc:
-            raise VcfixError(f"cannot start '{display(argv)}': {exc}") from exc
+        self.child = DetachedChild.start(self.rundir.path, self.pb.id, argv, env=env, cwd=cwd)
+        self.event("job_started", job=self.child.job.path.name)
         self.child.logfile_read = self.rundir.transcript_sink()  # what the tool prints only
         self.child.delaybeforesend = SEND_DELAY
         self.last_output = self.begin = time.monotonic()
         try:
-            with sigint_handler(self.defer_sigint):
+            with sigint_handler(self.defer_sigint), hangup_deferred():
                 while self.result is None:
                     try:
                         self.step()
@@ -122,6 +125,10 @@ class _Session(DialogSession):
                     if self.sigint and self.result is None:
                         self.sigint = False
                         self.interrupted()
+                    hangup = hangup_received()
+                    if hangup and not self.hangup_seen and self.result is None:
+                        self.hangup_seen = True
+                        self.hung_up(hangup)
         except BaseException as exc:  # e.g. MissingAnswer: end the tool, then re-raise
             if self.result is None:
                 self.end_tool()
@@ -147,7 +154,7 @@ class _Session(DialogSession):
         except pexpect.EOF:
             self.finished()
             return
-        self.last_output, self.waiting_reported = time.monotonic(), 0
+        self.last_output, self.waiting_reported, self.wait_shown = time.monotonic(), 0, 0
         self.absorb(*self.scanner.feed(chunk))
         if self.result is None:
             self.candidate = match_prompt(self.pb, self.scanner.pending())
@@ -177,9 +184,18 @@ class _Session(DialogSession):
                       f"{tail!r}; vcfix did not answer it", unrecognised=tail)
         elif silence >= self.pb.timeouts.silence_ok:
             self.fail("silence", f"{self.tool} printed nothing for {silence:.0f} s")
-        elif silence >= WAITING_EVENT * (self.waiting_reported + 1):
-            self.waiting_reported += 1
-            self.event("waiting", seconds=round(silence), last=self.scanner.last_progress)
+        else:
+            self.show_wait(silence)
+            if silence >= WAITING_EVENT * (self.waiting_reported + 1):
+                self.waiting_reported += 1
+                self.event("waiting", seconds=round(silence), last=self.scanner.last_progress)
+
+    def show_wait(self, silence: float) -> None:
+        if self.on_wait is not None and silence >= WAIT_SHOW * (self.wait_shown + 1):
+            self.wait_shown, last = int(silence // WAIT_SHOW), self.scanner.last_progress
+            self.on_wait(Waiting(self.tool, time.monotonic() - self.begin, silence,
+                                 last[1] if last else "", self.overall,
+                                 self.pb.timeouts.silence_ok, clock.now()))
 
     def finished(self) -> None:
         self.child.close()
@@ -229,6 +245,6 @@ class _Session(DialogSession):
                 self.child.waitnoecho(timeout=NOECHO_WAIT)
         shown = MASK if prompt.secret else self.redactor.redact(value)
         self.rundir.transcript_sent(shown)
-        self.child.sendline(value)
+        self.child.sendline(value, secret=prompt.secret)
         self.event("answer_sent", prompt=prompt.id, answer=shown)
         self.scanner.mark_answered()

@@ -13,6 +13,7 @@ answering) is :class:`vcfix.fix.dialog.driver._Session`, a subclass; the timings
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import time
 from typing import Any, Callable, Dict, Iterator, List, Optional
@@ -24,7 +25,52 @@ from vcfix.fix.dialog.playbook import Playbook
 from vcfix.fix.rundir import RunDir
 from vcfix.redact import Redactor
 
-__all__ = ["DialogSession", "sigint_handler"]
+__all__ = ["DialogSession", "hangup_deferred", "hangup_received", "sigint_handler"]
+
+HANGUP_SIGNALS = (signal.SIGHUP, signal.SIGTERM)
+_hangups: List[int] = []  # signals received while deferred (the process's, like signals)
+_depth: List[int] = [0]
+
+
+def hangup_received() -> Optional[int]:
+    """The first SIGHUP/SIGTERM received while :func:`hangup_deferred` was in force."""
+    return _hangups[0] if _hangups else None
+
+
+def _on_hangup(signum: int, frame: object) -> None:
+    if signum == signal.SIGHUP:  # the terminal is gone: write to nowhere
+        with contextlib.suppress(OSError):
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, 1)
+            os.dup2(null, 2)
+            os.close(null)
+    _hangups.append(signum)
+
+
+@contextlib.contextmanager
+def hangup_deferred() -> Iterator[None]:
+    """SIGHUP and SIGTERM only set a flag meanwhile (checked at safe points), so that vcfix
+    keeps following a tool that is changing certificates; nested uses share the flag."""
+    if _depth[0]:
+        _depth[0] += 1
+        try:
+            yield
+        finally:
+            _depth[0] -= 1
+        return
+    try:
+        previous = [signal.signal(s, _on_hangup) for s in HANGUP_SIGNALS]
+    except ValueError:  # not the main thread
+        yield
+        return
+    _hangups.clear()
+    _depth[0] = 1
+    try:
+        yield
+    finally:
+        _depth[0] = 0
+        for signum, handler in zip(HANGUP_SIGNALS, previous):
+            signal.signal(signum, handler)
 
 
 @contextlib.contextmanager
@@ -92,6 +138,16 @@ class DialogSession:
             return False
         waiting = kind in AT_A_PROMPT and self.pb.progress is not None
         return not (waiting and self.scanner.last_progress is None)
+    def hung_up(self, signum: int) -> None:
+        """SIGHUP/SIGTERM: before the change, stop the tool; during it, let it finish."""
+        name = signal.Signals(signum).name
+        self.event("hangup", signal=name, operation_started=self.started)
+        if not self.started:
+            self.fail("hangup", f"vcfix received {name} before {self.tool} began the change, "
+                      "and stopped it")
+        else:
+            self.rundir.note(f"{name} received: {self.tool} is changing certificates; "
+                             "vcfix lets it finish and keeps recording")
 
     def fail(self, kind: str, reason: str, *, unrecognised: Optional[str] = None) -> None:
         """End the tool and fail the step; the reason says whether anything changed."""

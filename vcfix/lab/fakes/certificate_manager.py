@@ -151,6 +151,9 @@ def _operate(option: int, console: Console, root: Path, state: lab_state.State) 
             console.ask(str(unexpected))
     values, vmca_name = d.ask_certool(console, root, str(state.get("version", "")))
     log(root, "certool.cfg values: " + ", ".join(f"{k}={v}" for k, v in values.items()))
+    if option == 8 and not console.yes(CONTINUE):  # 8 asks twice (7.0/8.0 runbooks)
+        log(root, "Operation not confirmed; nothing was changed")
+        return 0
     console.say(GOING[option])
     if not console.yes(CONTINUE):
         log(root, "Operation not confirmed; nothing was changed")

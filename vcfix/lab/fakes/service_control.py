@@ -11,7 +11,9 @@ is saved at once (a starting service is ``StartPending`` meanwhile), so a concur
 ``--status`` and the other fakes see the progress. ``--start --all`` starts every
 service except the manual-startup ones (:data:`MANUAL`); ``--stop --all`` stops every
 service that is not stopped. Starting takes the real durations times ``settings.speed``;
-``settings.sc_fail_service`` makes that service fail to start (a JSON error, exit 1).
+``settings.sc_fail_service`` makes that service fail to start (a JSON error, exit 1);
+``settings.sc_fail_pending`` (names, comma separated) leaves those StartPending in ``--start
+--all``, which ends with real builds' multi-line error (``Failed to start eam, ... services``).
 Handlers live in :data:`ACTIONS`.
 """
 
@@ -109,6 +111,18 @@ def fail_start_error(name: str) -> str:
     return f"Service-control failed. Error: {json.dumps(blob)}"
 
 
+def pending_error(names: Sequence[str]) -> str:
+    """The multi-line error of a ``--start --all`` that left ``names`` StartPending."""
+    short = ", ".join(n[len("vmware-"):] if n.startswith("vmware-") else n for n in names)
+    message = (f"Failed to start {short} services. Error: Operation not allowed in current "
+               "service state")
+    invoke = "An error occurred while invoking external command : '{}'"
+    detail = {"id": "install.ciscommon.command.errinvoke", "translatable": invoke.format("%(0)s"),
+              "args": [message], "localized": invoke.format(message)}
+    blob = {"detail": [detail], "componentKey": None, "problemId": None, "resolution": None}
+    return f"Service-control failed. Error: {json.dumps(blob, indent=4)}"
+
+
 def _say(text: str) -> None:
     sys.stdout.write(text + "\n")
     sys.stdout.flush()
@@ -157,6 +171,8 @@ def _targets(state: lab_state.State, names: List[str], start: bool) -> List[str]
 def _start(state: lab_state.State, names: List[str], lab_root: Path) -> int:
     speed = max(float(lab_state.setting(state, "speed")), 0.0)
     failing = lab_state.setting(state, "sc_fail_service")
+    text = "" if names else str(lab_state.setting(state, "sc_fail_pending") or "")
+    pending = [n.strip() for n in text.split(",")]
     changes = _Changes(lab_root)
     targets = _targets(state, names, start=True)
     _say(NOT_CANCELLABLE)
@@ -170,12 +186,17 @@ def _start(state: lab_state.State, names: List[str], lab_root: Path) -> int:
                 changes.set(name, STOPPED, 0)
                 error(fail_start_error(name))
                 return 1
+            if name in pending:
+                continue  # still StartPending: service-control gives up on it below
             changes.set(name, RUNNING, seconds)
             _say(f"Successfully started service {name}")
     finally:
         changes.save()
     if not names:
         _say("Performing start operation on profile: ALL...")
+        if any(n in pending for n in targets):
+            error(pending_error([n for n in targets if n in pending]))
+            return 1
         _say("Successfully started profile: ALL.")
     return 0
 
