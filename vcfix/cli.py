@@ -17,11 +17,11 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence, TextIO
 
 from vcfix import __version__
 from vcfix.appliance.paths import ROOT_ENV, default_root
-from vcfix.errors import EXIT_INTERRUPTED, EXIT_USAGE, VcfixError
+from vcfix.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, VcfixError
 
 COMMANDS = (
     "vcfix.commands.diagnose",
@@ -77,8 +77,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
     assert func is not None
+    stdout, sys.stdout = sys.stdout, _PipeGuard(sys.stdout)
     try:
         return func(args)
+    except BrokenPipeError:  # the reader went away (`vcfix diagnose | head -1`): not a bug
+        return EXIT_OK
     except VcfixError as exc:
         print(exc.render(), file=sys.stderr)
         return exc.exit_code
@@ -93,6 +96,40 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             file=sys.stderr,
         )
         return 70
+    finally:
+        sys.stdout = stdout
+
+
+class _PipeGuard:
+    """stdout that quietly stops writing once its reader has gone (``| head -1``), so the
+    command ends with its own exit code instead of a BrokenPipeError."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+
+    def _gone(self) -> None:
+        # Later writes, and Python's own flush at exit, go to /dev/null.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, self._stream.fileno())
+        finally:
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _interactive() -> bool:

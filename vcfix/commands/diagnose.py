@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from vcfix.diagnose.examine import examine
     from vcfix.diagnose.model import Diagnosis
     from vcfix.diagnose.report import render
-    from vcfix.ui.style import Style, use_color
+    from vcfix.ui.style import Style, safe_text, use_color
 
     try:
         appliance = Appliance(args.root)
@@ -56,5 +56,5 @@ def run(args: argparse.Namespace) -> int:
         json.dump(diagnosis.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(render(diagnosis, Style(use_color(sys.stdout, args.no_color))))
+        print(safe_text(render(diagnosis, Style(use_color(sys.stdout, args.no_color)))))
     return diagnosis.exit_code

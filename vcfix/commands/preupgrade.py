@@ -60,7 +60,7 @@ def _seconds(text: str) -> float:
 def run(args: argparse.Namespace) -> int:
     from vcfix.preupgrade.render import render_json, render_text
     from vcfix.preupgrade.rules import evaluate
-    from vcfix.ui.style import use_color
+    from vcfix.ui.style import safe_text, use_color
 
     snapshots = _load(args) if args.merge else [_collect(args)]
     verdict = evaluate(snapshots)
@@ -68,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
         json.dump(render_json(verdict, snapshots), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_text(verdict, snapshots, use_color(sys.stdout, args.no_color)))
+        sys.stdout.write(safe_text(render_text(verdict, snapshots,
+                                               use_color(sys.stdout, args.no_color))))
         if not args.merge and any(f.rule == "missing-snapshot" for f in verdict.findings):
             print(f"\nThis judged {snapshots[0].host} alone. For the domain's verdict run "
                   "'vcfix preupgrade --save <node>.json' on every node, then "

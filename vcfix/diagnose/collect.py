@@ -118,7 +118,7 @@ def _entries(runner: Runner, store: str) -> List[vecs.VecsEntry]:
 
 
 def _machine_account(runner: Runner) -> Tuple[str, str]:
-    done = runner.run("lwregshell", ["list_values", VMDIR_KEY])
+    done = runner.run("lwregshell", ["list_values", VMDIR_KEY], sensitive=True)
     values = lwreg.parse_values(done.stdout, done.command)
     dn, password = values.get("dcAccountDN"), values.get("dcAccountPassword")
     if not dn or not password:

@@ -13,7 +13,6 @@ ending the tool, the result) in :mod:`vcfix.fix.dialog.session`; see docs/playbo
 from __future__ import annotations
 
 import contextlib
-import os
 import termios
 import time
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -21,7 +20,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import pexpect
 
 from vcfix.answers.answer_file import Answers
-from vcfix.appliance.runner import display
+from vcfix.appliance.runner import display, minimal_env
 from vcfix.errors import VcfixError
 from vcfix.fix.dialog.match import (
     DialogResult,
@@ -106,7 +105,7 @@ class _Session(DialogSession):
         try:
             self.child = pexpect.spawn(
                 argv[0], argv[1:], encoding="utf-8", codec_errors="replace", timeout=None,
-                env=dict(os.environ, **env) if env else None, cwd=cwd, dimensions=(50, 250))
+                env=minimal_env(env), cwd=cwd, dimensions=(50, 250))
         except (OSError, pexpect.ExceptionPexpect) as exc:
             raise VcfixError(f"cannot start '{display(argv)}': {exc}") from exc
         self.child.logfile_read = self.rundir.transcript_sink()  # what the tool prints only

@@ -1,0 +1,94 @@
+"""``vcfix diagnose`` against hostile or broken appliances: no secret, no crash, one hint."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from vcfix import cli
+from vcfix.lab import state as lab_state
+from vcfix.lab.build import create_lab
+
+
+def wrap(tool: Path, after: str) -> None:
+    """Run the real tool, then ``after`` (shell)."""
+    real = tool.with_name(tool.name + ".real")
+    tool.rename(real)
+    tool.write_text(f'#!/bin/sh\n"{real}" "$@"\n{after}\n')
+    tool.chmod(tool.stat().st_mode | stat.S_IXUSR)
+
+
+@pytest.mark.parametrize("after", ["exit 1", "sleep 30"])
+def test_machine_password_is_never_quoted(after: str, tmp_path: Path, fixed_clock: dt.datetime,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    root = create_lab(tmp_path / "lab", "healthy")
+    secret = str(lab_state.load(root)["machine_account"]["password"])
+    wrap(root / "opt/likewise/bin/lwregshell", after)
+    for extra in (["--json"], []):
+        code = cli.main(["--root", str(root), "diagnose", "--timeout", "2", *extra])
+        out, err = capsys.readouterr()
+        assert code in (1, 2, 3)
+        assert secret not in out + err
+        assert "lwregshell" in out
+        assert "dcAccountPassword" not in out + err
+
+
+def test_store_names_of_any_shape(tmp_path: Path, fixed_clock: dt.datetime,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    root = create_lab(tmp_path / "lab", "healthy")
+    with lab_state.transaction(root) as state:
+        entries = state["vecs"]["vpxd"]
+        for name in (".hidden", "a/b", "with space", "semi;colon", "-dash"):
+            state["vecs"][name] = [dict(e, alias=name) for e in entries]
+    code = cli.main(["--root", str(root), "diagnose", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert code == 0, doc["error"]
+    stores = {c["store"] for c in doc["certificates"]}
+    assert {".hidden", "a/b", "with space", "semi;colon", "-dash"} <= stores
+
+
+def test_vmafdd_stopped_names_the_command_once(tmp_path: Path, fixed_clock: dt.datetime,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    root = create_lab(tmp_path / "lab", "healthy")
+    subprocess.run([str(root / "usr/bin/service-control"), "--stop", "vmafdd"], check=True,
+                   capture_output=True)
+    code = cli.main(["--root", str(root), "diagnose"])
+    out = capsys.readouterr().out
+    assert code == 3
+    assert out.count("service-control --start vmafdd") == 1
+    assert "ERROR_CANNOT_CONNECT_VMAFD" not in out and "exit code 20" not in out
+    cli.main(["--root", str(root), "diagnose", "--json"])
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["error"].count("service-control --start vmafdd") == 1
+
+
+def test_broken_pipe_ends_quietly(tmp_path: Path, fixed_clock: dt.datetime) -> None:
+    root = create_lab(tmp_path / "lab", "sts-expired")
+    for extra in ([], ["--json"]):
+        proc = subprocess.Popen([sys.executable, "-m", "vcfix", "--root", str(root),
+                                 "diagnose", *extra], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.readline()
+        proc.stdout.close()  # like `| head -1`
+        err = proc.stderr.read().decode()
+        assert proc.wait() == 2, err  # CRITICAL, as without the pipe
+        assert err == ""
+
+
+def test_vendor_text_is_escaped(tmp_path: Path, fixed_clock: dt.datetime,
+                                capsys: pytest.CaptureFixture[str]) -> None:
+    root = create_lab(tmp_path / "lab", "healthy")
+    with lab_state.transaction(root) as state:
+        entries = state["vecs"]["vpxd"]
+        state["vecs"]["evil\x1b]0;owned\x07\u202e"] = [dict(e, alias="a\x1b[2J") for e in entries]
+    cli.main(["--root", str(root), "diagnose"])
+    out = capsys.readouterr().out
+    assert "\x1b]" not in out and "\x1b[2J" not in out and "\u202e" not in out
+    assert "\x07" not in out
