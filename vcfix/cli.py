@@ -21,6 +21,7 @@ from typing import Any, Callable, List, Optional, Sequence, TextIO
 
 from vcfix import __version__
 from vcfix.appliance.paths import ROOT_ENV, default_root
+from vcfix.appliance.secretfile import install_signal_cleanup
 from vcfix.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, VcfixError
 
 COMMANDS = (
@@ -77,6 +78,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
     assert func is not None
+    install_signal_cleanup()
     stdout, sys.stdout = sys.stdout, _PipeGuard(sys.stdout)
     try:
         return func(args)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -92,3 +95,47 @@ def test_vendor_text_is_escaped(tmp_path: Path, fixed_clock: dt.datetime,
     out = capsys.readouterr().out
     assert "\x1b]" not in out and "\x1b[2J" not in out and "\u202e" not in out
     assert "\x07" not in out
+
+
+def spy_password_file(root: Path, record: Path, after: str) -> None:
+    """ldapsearch records its -y file's path and its folder's mode, then runs."""
+    wrap(root / "opt/likewise/bin/ldapsearch",
+         f'prev=; for a in "$@"; do if [ "$prev" = -y ]; then echo "$a" > {record}.tmp; '
+         f'stat -c %a "$(dirname "$a")" >> {record}.tmp; mv {record}.tmp {record}; fi; '
+         f'prev=$a; done\n{after}')
+
+
+def vcfix_process(root: Path, tmp: Path) -> "subprocess.Popen[bytes]":
+    env = dict(os.environ, TMPDIR=str(tmp))
+    return subprocess.Popen([sys.executable, "-m", "vcfix", "--root", str(root), "diagnose",
+                             "--timeout", "60"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+
+
+def test_password_file_is_private_and_removed_at_exit(tmp_path: Path,
+                                                      fixed_clock: dt.datetime) -> None:
+    root = create_lab(tmp_path / "lab", "healthy")
+    record, tmp = tmp_path / "record", tmp_path / "tmp"
+    tmp.mkdir()
+    spy_password_file(root, record, "")
+    assert vcfix_process(root, tmp).wait() == 0
+    path, mode = record.read_text().split()
+    assert mode == "700" and Path(path).parent.parent == tmp
+    assert list(tmp.iterdir()) == []
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_password_file_is_removed_on_a_signal(sig: int, tmp_path: Path,
+                                              fixed_clock: dt.datetime) -> None:
+    root = create_lab(tmp_path / "lab", "healthy")
+    record, tmp = tmp_path / "record", tmp_path / "tmp"
+    tmp.mkdir()
+    spy_password_file(root, record, "sleep 60")
+    proc = vcfix_process(root, tmp)
+    while not record.exists() and proc.poll() is None:
+        time.sleep(0.05)
+    path = Path(record.read_text().split()[0])
+    assert path.exists()
+    proc.send_signal(sig)
+    assert proc.wait() == -sig
+    assert not path.exists() and list(tmp.iterdir()) == []

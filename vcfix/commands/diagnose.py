@@ -6,7 +6,11 @@ import argparse
 import json
 import sys
 
+from vcfix.commands import seconds
 from vcfix.errors import VcfixError
+
+MAX_TIMEOUT = 86400.0  # a day
+MAX_WARN_DAYS = 36500  # a century: more is a typo (and overflows the date arithmetic)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -22,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     parser.add_argument("--json", action="store_true", help="print the JSON document")
     parser.add_argument("--warn-days", type=_days, default=180, metavar="N",
                         help="report certificates expiring within N days (default 180)")
-    parser.add_argument("--timeout", type=float, default=120.0, metavar="S",
+    parser.add_argument("--timeout", type=seconds(MAX_TIMEOUT), default=120.0, metavar="S",
                         help="give up on a vendor command after S seconds (default 120)")
     parser.set_defaults(func=run)
 
@@ -32,8 +36,8 @@ def _days(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+    if not 0 <= value <= MAX_WARN_DAYS:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_WARN_DAYS}")
     return value
 
 
