@@ -105,7 +105,7 @@ def spy_password_file(root: Path, record: Path, after: str) -> None:
          f'prev=$a; done\n{after}')
 
 
-def vcfix_process(root: Path, tmp: Path) -> "subprocess.Popen[bytes]":
+def vcfix_process(root: Path, tmp: Path) -> subprocess.Popen[bytes]:
     env = dict(os.environ, TMPDIR=str(tmp))
     return subprocess.Popen([sys.executable, "-m", "vcfix", "--root", str(root), "diagnose",
                              "--timeout", "60"], env=env, stdout=subprocess.DEVNULL,
