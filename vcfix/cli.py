@@ -162,7 +162,7 @@ def write_crash_report(argv: List[str]) -> Path:
         try:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             path = directory / f"vcfix-crash-{stamp}-{os.getpid()}.txt"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
             return path

@@ -87,7 +87,7 @@ def run_fix(opts: FixOptions) -> int:
     if not opts.prompter.interactive and not opts.prompter.assume_yes:
         opts.prompter.confirm(runnable[0].step, "")  # raises: exit 4, naming --yes
     state_dir = opts.state_dir or appliance.file("state_dir")
-    with FixLock(state_dir):
+    with FixLock(appliance.file("lock_dir")):
         rundir = RunDir.create(state_dir, redactor)
         ctx.rundir = rundir
         say(f"\nRun directory: {rundir.path}")
