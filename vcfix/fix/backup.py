@@ -21,7 +21,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def backup_name(store: str, alias: str, kind: str) -> str:
-    return f"{_UNSAFE.sub('_', store)}__{_UNSAFE.sub('_', alias)}.{kind}"
+    name = f"{_UNSAFE.sub('_', store)}__{_UNSAFE.sub('_', alias)}.{kind}"
+    return "_" + name[1:] if name.startswith(".") else name  # ".hidden" stores too
 
 
 def backup_vecs(runner: Runner, rundir: RunDir,
