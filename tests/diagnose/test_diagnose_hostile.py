@@ -139,3 +139,12 @@ def test_password_file_is_removed_on_a_signal(sig: int, tmp_path: Path,
     proc.send_signal(sig)
     assert proc.wait() == -sig
     assert not path.exists() and list(tmp.iterdir()) == []
+
+
+def test_a_store_name_with_a_nul_byte_is_not_a_crash(tmp_path: Path, fixed_clock: dt.datetime,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    root = create_lab(tmp_path / "lab", "healthy")
+    with lab_state.transaction(root) as state:
+        state["vecs"]["nul\x00store"] = [dict(state["vecs"]["vpxd"][0], alias="a\x00b")]
+    assert cli.main(["--root", str(root), "diagnose"]) == 3
+    assert "nul\\x00store" in capsys.readouterr().out

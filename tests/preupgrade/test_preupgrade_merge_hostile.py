@@ -108,3 +108,14 @@ def test_bad_durations(value: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         cli.main(["preupgrade", "--merge", "a.json", "--max-age", value])
     assert info.value.code == 2
+
+
+def test_snapshot_text_is_escaped(tmp_path: Path, fixed_clock: dt.datetime,
+                                  capsys: pytest.CaptureFixture[str]) -> None:
+    evil = "vc1\x1b]0;owned\x07\u202e.lab.example"
+    one, two = saved(tmp_path, evil, V2), saved(tmp_path, V2, evil)
+    edit(one, vmdir_state="Normal\x1b[2J")
+    cli.main(["preupgrade", "--merge", str(one), str(two)])
+    out = capsys.readouterr().out
+    assert "\x1b]" not in out and "\x07" not in out and "\u202e" not in out
+    assert "\x1b[2J" not in out and "\\x1b[2J" in out

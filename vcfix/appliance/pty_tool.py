@@ -60,7 +60,7 @@ def run_with_password(
         child = pexpect.spawn(str(argv[0]), [str(a) for a in argv[1:]], encoding="utf-8",
                               codec_errors="replace", echo=False, dimensions=(24, 200),
                               env=minimal_env(env))
-    except (OSError, pexpect.ExceptionPexpect) as exc:
+    except (OSError, ValueError, pexpect.ExceptionPexpect) as exc:
         raise VcfixError(f"cannot run '{command}': {exc}") from exc
     child.delaybeforesend = None  # pexpect's default pauses cost ~0.15 s a call
     child.delayafterclose = child.delayafterterminate = 0.05

@@ -108,6 +108,8 @@ class Runner:
             )
         except OSError as exc:
             raise VcfixError(f"cannot run '{display(argv)}': {exc.strerror}") from exc
+        except ValueError as exc:  # a NUL byte (or unencodable text) in an argument
+            raise VcfixError(f"cannot run '{display(argv)}': {exc}") from exc
         streams = [_Capture(proc.stdout), _Capture(proc.stderr)]
         threading.Thread(target=_feed, args=(proc.stdin, stdin or ""), daemon=True).start()
         timed_out = _wait(proc, streams, limit)
@@ -155,6 +157,8 @@ class Runner:
             )
         except OSError as exc:
             raise VcfixError(f"cannot run '{display(argv)}': {exc.strerror}") from exc
+        except ValueError as exc:  # a NUL byte (or unencodable text) in an argument
+            raise VcfixError(f"cannot run '{display(argv)}': {exc}") from exc
         timer = threading.Timer(limit, _kill_group, args=(proc,))
         timer.start()
         try:

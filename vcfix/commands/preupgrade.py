@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from vcfix.errors import EXIT_UNKNOWN, EXIT_USAGE, VcfixError
+from vcfix.redact import escape_controls
 
 if TYPE_CHECKING:
     from vcfix.appliance.paths import Appliance
@@ -146,7 +147,8 @@ def _collect(args: argparse.Namespace) -> NodeSnapshot:
                             resample_after=resample, on_wait=_waiting)
     if args.save:
         snapshot.save(args.save)
-        print(f"vcfix: snapshot of {snapshot.host} saved to {args.save}", file=sys.stderr)
+        print(escape_controls(f"vcfix: snapshot of {snapshot.host} saved to {args.save}"),
+              file=sys.stderr)
     return snapshot
 
 
@@ -158,8 +160,9 @@ def _node_type(appliance: Appliance) -> Optional[str]:
 
 
 def _waiting(hosts: List[str], seconds: float) -> None:
-    print(f"vcfix: {', '.join(hosts)} behind on this node's changes; looking again in "
-          f"{seconds:.0f} s (--resample-after)", file=sys.stderr, flush=True)
+    print(escape_controls(f"vcfix: {', '.join(hosts)} behind on this node's changes; looking "
+                          f"again in {seconds:.0f} s (--resample-after)"),
+          file=sys.stderr, flush=True)
 
 
 def sso_credentials(answer_file: Optional[Path]) -> Tuple[Optional[str], str]:

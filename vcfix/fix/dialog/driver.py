@@ -106,7 +106,7 @@ class _Session(DialogSession):
             self.child = pexpect.spawn(
                 argv[0], argv[1:], encoding="utf-8", codec_errors="replace", timeout=None,
                 env=minimal_env(env), cwd=cwd, dimensions=(50, 250))
-        except (OSError, pexpect.ExceptionPexpect) as exc:
+        except (OSError, ValueError, pexpect.ExceptionPexpect) as exc:
             raise VcfixError(f"cannot start '{display(argv)}': {exc}") from exc
         self.child.logfile_read = self.rundir.transcript_sink()  # what the tool prints only
         self.child.delaybeforesend = SEND_DELAY
