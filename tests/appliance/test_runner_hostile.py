@@ -130,3 +130,15 @@ def test_quoted_output_is_escaped(tmp_path: Path) -> None:
     assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
     assert "\\x1b]0;owned\\x07" in shown and "\\u202e" in shown
     assert os.linesep not in info.value.one_line()
+
+
+@pytest.mark.parametrize("ending", ["exit 1", "sleep 30"])
+def test_sensitive_output_is_never_quoted(ending: str, tmp_path: Path) -> None:
+    tool(tmp_path, "echo '-----BEGIN PRIVATE KEY-----'\necho MIIEvSECRETKEY\n"
+         f"echo 'Error 5: denied' >&2\n{ending}")
+    with pytest.raises(VcfixError) as info:
+        Runner(Appliance(tmp_path), timeout=1).run("vecs-cli", ["entry", "getkey"],
+                                                   sensitive=True)
+    shown = info.value.render()
+    assert "SECRETKEY" not in shown and "PRIVATE KEY" not in shown
+    assert "Error 5: denied" in shown

@@ -33,7 +33,7 @@ LINE_MAX = 4096  # longest line handed on by stream() (the rest of the line is d
 DRAIN_GRACE = 2.0  # after a kill, how long to wait for the output pipes to close
 ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TERM", "HOME",
             "VCFIX_NOW", "VCFIX_LAB_LATENCY_MS")  # the last two: rehearsal hooks, no secret
-NOT_SHOWN = "(its output is not shown: it may hold the machine account password)"
+NOT_SHOWN = "(its output is not shown: it may hold a secret)"
 
 
 def minimal_env(extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
@@ -97,7 +97,8 @@ class Runner:
 
         With ``check=False`` a non-zero exit is returned, not raised (for tools
         whose exit status is unreliable and which are judged by their text).
-        ``sensitive``: the output may hold a secret and is never quoted.
+        ``sensitive``: its standard output may hold a secret (a password, a private key)
+        and is never quoted; only what it printed on stderr is.
         """
         argv = self.argv(tool, args)
         limit = self.timeout if timeout is None else timeout
@@ -114,7 +115,7 @@ class Runner:
         threading.Thread(target=_feed, args=(proc.stdin, stdin or ""), daemon=True).start()
         timed_out = _wait(proc, streams, limit)
         out, err = (s.text() for s in streams)
-        quoted = [NOT_SHOWN] if sensitive else None
+        quoted = (tail(err) or [NOT_SHOWN]) if sensitive else None  # stdout: never
         if timed_out:
             raise VcfixError(f"'{display(argv)}' did not finish within {limit:g} s",
                              details=quoted or tail(out + err))

@@ -51,7 +51,8 @@ def backup_vecs(runner: Runner, rundir: RunDir,
 
 
 def _getkey(runner: Runner, store: str, alias: str) -> str:
-    done = runner.run("vecs-cli", ["entry", "getkey", "--store", store, "--alias", alias])
+    done = runner.run("vecs-cli", ["entry", "getkey", "--store", store, "--alias", alias],
+                      sensitive=True)  # a private key is never quoted
     if "PRIVATE KEY" not in done.stdout:
         raise VcfixError(f"'{done.command}' printed no private key; nothing was changed, "
                          "because the backup would be incomplete")
