@@ -21,6 +21,7 @@ from vcfix.redact import Redactor
 PROMPT = re.compile(r"(?i)\bpassword:[ \t]*$")
 PROMPT_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 120.0
+SEARCH_WINDOW = 8192  # the prompt ends the output: never search a 50 MB line whole
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ def run_with_password(
     try:
         child = pexpect.spawn(str(argv[0]), [str(a) for a in argv[1:]], encoding="utf-8",
                               codec_errors="replace", echo=False, dimensions=(24, 200),
+                              searchwindowsize=SEARCH_WINDOW,
                               env=minimal_env(env))
     except (OSError, ValueError, pexpect.ExceptionPexpect) as exc:
         raise VcfixError(f"cannot run '{command}': {exc}") from exc
