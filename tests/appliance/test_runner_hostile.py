@@ -142,3 +142,9 @@ def test_sensitive_output_is_never_quoted(ending: str, tmp_path: Path) -> None:
     shown = info.value.render()
     assert "SECRETKEY" not in shown and "PRIVATE KEY" not in shown
     assert "Error 5: denied" in shown
+
+
+def test_output_is_decoded_as_before(tmp_path: Path) -> None:
+    tool(tmp_path, "printf 'a\\r\\nb\\rc\\377\\n'")
+    done = Runner(Appliance(tmp_path), timeout=30).run("vecs-cli", [])
+    assert done.stdout == "a\nb\nc\ufffd\n"

@@ -208,7 +208,9 @@ class _Capture:
             self.size += len(chunk)
 
     def text(self) -> str:
-        return b"".join(self.chunks).decode("utf-8", "replace")
+        """Decoded as subprocess(text=True) did: invalid UTF-8 replaced, universal newlines."""
+        text = b"".join(self.chunks).decode("utf-8", "replace")
+        return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _feed(pipe: Optional[IO[bytes]], text: str) -> None:
