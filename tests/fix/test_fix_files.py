@@ -171,3 +171,18 @@ def test_fixsts_script_must_be_inside_the_root(where: str, tmp_path: Path,
     code = cli.main(["--root", str(root), "fix", "--answers", str(answers), "--dry-run"])
     err = capsys.readouterr().err
     assert code == 2 and "outside the appliance root" in err
+
+
+def test_an_unwritable_state_dir_is_a_usage_error(shared: Path, now: dt.datetime) -> None:
+    def attempt() -> None:
+        state = shared / "state"
+        state.mkdir(mode=0o500)
+        try:
+            RunDir.create(state, now=now)
+        except VcfixError as exc:
+            if exc.exit_code == 2 and "not writable by this user" in exc.message:
+                return
+            raise
+        raise AssertionError("an unwritable state directory was accepted")
+
+    as_nobody(attempt)
