@@ -59,7 +59,11 @@ def private_dir(path: Path, what: str = "state directory") -> Path:
     for folder in reversed(missing):
         try:
             os.mkdir(folder, 0o700)
-            os.chmod(folder, 0o700, follow_symlinks=False)
+            fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | NOFOLLOW)
+            try:
+                os.fchmod(fd, 0o700)  # whatever the umask
+            finally:
+                os.close(fd)
         except FileExistsError:
             pass  # made meanwhile: checked below like any existing folder
         except OSError as exc:

@@ -172,8 +172,8 @@ class NodeSnapshot:
                 handle.write(json.dumps(self.to_json(), indent=2) + "\n")
             os.replace(tmp, path)
         except OSError as exc:
-            if tmp:
-                Path(tmp).unlink(missing_ok=True)
+            if tmp and os.path.lexists(tmp):
+                os.unlink(tmp)
             raise VcfixError(f"cannot write snapshot {path}: {exc.strerror}") from exc
 
     @classmethod
