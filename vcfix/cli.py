@@ -17,11 +17,12 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import Any, Callable, List, Optional, Sequence, TextIO
 
 from vcfix import __version__, install
 from vcfix.appliance.paths import ROOT_ENV, default_root
-from vcfix.errors import EXIT_INTERRUPTED, EXIT_USAGE, VcfixError
+from vcfix.appliance.secretfile import install_signal_cleanup
+from vcfix.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, VcfixError
 
 COMMANDS = (
     "vcfix.commands.diagnose",
@@ -77,8 +78,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             parser.print_help(sys.stderr)
             return EXIT_USAGE
     assert func is not None
+    install_signal_cleanup()
+    stdout, sys.stdout = sys.stdout, _PipeGuard(sys.stdout)
     try:
         return func(args)
+    except BrokenPipeError:  # the reader went away (`vcfix diagnose | head -1`): not a bug
+        return EXIT_OK
     except VcfixError as exc:
         print(exc.render(), file=sys.stderr)
         return exc.exit_code
@@ -93,6 +98,40 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             file=sys.stderr,
         )
         return 70
+    finally:
+        sys.stdout = stdout
+
+
+class _PipeGuard:
+    """stdout that quietly stops writing once its reader has gone (``| head -1``), so the
+    command ends with its own exit code instead of a BrokenPipeError."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            self._gone()
+            return len(text)
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            self._gone()
+
+    def _gone(self) -> None:
+        # Later writes, and Python's own flush at exit, go to /dev/null.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, self._stream.fileno())
+        finally:
+            os.close(devnull)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _interactive() -> bool:
@@ -123,7 +162,7 @@ def write_crash_report(argv: List[str]) -> Path:
         try:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             path = directory / f"vcfix-crash-{stamp}-{os.getpid()}.txt"
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
                 handle.write(text)
             return path

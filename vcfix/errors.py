@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Optional, Sequence
 
+from vcfix.redact import escape_controls
+
 # Exit codes shared by the commands (see docs/exit-codes.md).
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -17,6 +19,9 @@ EXIT_USAGE = 2
 EXIT_UNKNOWN = 3
 EXIT_MISSING_ANSWER = 4
 EXIT_INTERRUPTED = 130
+
+DETAIL_WIDTH = 300  # a quoted line of vendor output is cut here (a tool may print 50 MB)
+MESSAGE_WIDTH = 2000
 
 
 class VcfixError(Exception):
@@ -38,17 +43,25 @@ class VcfixError(Exception):
         super().__init__(message)
         self.message = message
         self.exit_code = exit_code
-        self.details = tuple(details)
+        self.details = tuple(clip(line) for line in details)
         self.hint = hint
 
     def one_line(self) -> str:
         """Message, details and hint on one line (for JSON fields and summaries)."""
-        parts = [self.message, *self.details] + ([f"hint: {self.hint}"] if self.hint else [])
-        return " | ".join(part.strip() for part in parts if part.strip())
+        parts = [clip(self.message, MESSAGE_WIDTH), *self.details]
+        parts += [f"hint: {self.hint}"] if self.hint else []
+        return escape_controls(" | ".join(part.strip() for part in parts if part.strip()))
 
     def render(self) -> str:
-        lines = [f"vcfix: {self.message}"]
+        lines = [f"vcfix: {clip(self.message, MESSAGE_WIDTH)}"]
         lines.extend(f"    {line}" for line in self.details)
         if self.hint:
             lines.append(f"hint: {self.hint}")
-        return "\n".join(lines)
+        return escape_controls("\n".join(lines))
+
+
+def clip(line: str, width: int = DETAIL_WIDTH) -> str:
+    """``line`` cut to ``width`` characters (a quoted vendor line must not flood the screen)."""
+    if len(line) <= width:
+        return line
+    return f"{line[:width]}... ({len(line) - width} more characters)"

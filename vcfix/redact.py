@@ -9,6 +9,9 @@ Streams (a tool's output read in chunks) use the *buffering* approach: a
 could be the beginning of a secret, so a secret split across two reads is still
 masked as a whole. :meth:`RedactingStream.flush` is the final pass that releases
 (redacted) whatever is held when the stream ends or a line must be written now.
+
+:func:`escape_controls` makes untrusted text (vendor output, certificate subjects,
+snapshot files) safe to print on a terminal: no escape sequence, no bidi override.
 """
 
 from __future__ import annotations
@@ -17,6 +20,20 @@ import re
 from typing import Any, Iterable, List, Optional, Pattern, Tuple
 
 MASK = "********"
+
+# C0 controls but \t and \n, DEL, C1 controls, and the Unicode bidi controls.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f"
+                       "\u202a-\u202e\u2066-\u2069]")
+
+
+def escape_controls(text: str) -> str:
+    """``text`` with control characters and bidi overrides shown as ``\\xNN`` / ``\\uNNNN``."""
+    return _CONTROLS.sub(_escape_one, text)
+
+
+def _escape_one(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 class Redactor:

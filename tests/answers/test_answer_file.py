@@ -133,6 +133,7 @@ def test_literal_password_accepted_when_owner_only(tmp_path: Path) -> None:
 def test_password_file_source_is_read_without_its_newline(tmp_path: Path) -> None:
     pw = tmp_path / "sso.pw"
     pw.write_text(SECRET + "\n")
+    pw.chmod(0o600)
     answers = load_answer_file(write(tmp_path, f"sso:\n  password: {{file: {pw}}}\n", 0o644))
     assert answers.get("sso.password") == SECRET
 
@@ -140,6 +141,7 @@ def test_password_file_source_is_read_without_its_newline(tmp_path: Path) -> Non
 def test_empty_password_file_is_refused(tmp_path: Path) -> None:
     pw = tmp_path / "sso.pw"
     pw.write_text("\n")
+    pw.chmod(0o600)
     error = load_error(tmp_path, f"sso:\n  password: {{file: {pw}}}\n")
     assert "one non-empty line" in error.message
 

@@ -166,7 +166,7 @@ def test_literal_password_needs_a_private_file(tmp_path: Path, fixed_clock: dt.d
 def test_one_fix_at_a_time(tmp_path: Path, fixed_clock: dt.datetime,
                            capsys: pytest.CaptureFixture[str]) -> None:
     root = fast_lab(tmp_path, "machine-ssl-expired")
-    with FixLock(tmp_path / "state", command="vcfix fix (another operator)"):
+    with FixLock(root / "run", command="vcfix fix (another operator)"):
         assert fix(root, tmp_path, "--yes") == 1
     err = capsys.readouterr().err
     assert "already running" in err and "another operator" in err

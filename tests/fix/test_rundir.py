@@ -46,8 +46,9 @@ def test_create_fails_with_a_vcfix_error_when_the_state_dir_is_a_file(
         tmp_path: Path, now: dt.datetime) -> None:
     blocker = tmp_path / "state"
     blocker.write_text("not a directory")
-    with pytest.raises(VcfixError, match="cannot create the run directory"):
+    with pytest.raises(VcfixError, match="it is not a folder") as info:
         RunDir.create(blocker, now=now)
+    assert info.value.exit_code == 2
 
 
 def test_transcript_lines_are_timestamped_redacted_and_split_at_redraws(

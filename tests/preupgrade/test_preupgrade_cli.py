@@ -254,7 +254,8 @@ def snapshot_file(tmp_path: Path, host: str, servers: List[str], peers: List[str
     return path
 
 
-def test_merge_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_merge_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                            fixed_clock: dt.datetime) -> None:
     snap = snapshot_file(tmp_path, V1, [V1], [])
     assert main(capsys, "preupgrade", "--merge", str(snap))[0] == 0
     code, _out, err = main(capsys, "preupgrade", "--merge", str(snap), "--save", "x.json")
@@ -275,7 +276,7 @@ def test_merge_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_merge_needs_no_root_and_warns_about_a_missing_node(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], fixed_clock: dt.datetime
 ) -> None:
     servers = [V1, V2, V3]
     files = [snapshot_file(tmp_path, V1, servers, [V2, V3]),

@@ -17,6 +17,7 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 import yaml
 
 from vcfix.answers import rules
+from vcfix.answers.bounds import MAX_YAML, check_shape, read_password_file
 from vcfix.errors import EXIT_USAGE, VcfixError
 
 ANSWER_KEYS: Tuple[str, ...] = (
@@ -76,10 +77,16 @@ def read_yaml(path: Path, *, what: str, exit_code: int = EXIT_USAGE
     Syntax errors and duplicate keys become VcfixError naming ``what``, the file and the line.
     """
     try:
-        text = path.read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_YAML + 1)
+        text = raw.decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or str(exc)
+        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
         raise VcfixError(f"cannot read {what} {path}: {reason}", exit_code=exit_code) from exc
+    if len(raw) > MAX_YAML:
+        raise VcfixError(f"{what} {path} is larger than {MAX_YAML >> 20} MiB: refused",
+                         exit_code=exit_code)
+    check_shape(text, path, what, exit_code)
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -212,12 +219,7 @@ def _secret(path: Path, key: str, value: Any, lines: Mapping[str, int]) -> Secre
         if not _ENV_NAME.match(ref):
             raise bad_value(path, key, lines, f"{ref!r} is not an environment variable name")
         return SecretSource("env", ref)
-    try:
-        text = Path(ref).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, "strerror", None) or "not UTF-8 text"
-        raise bad_value(path, key, lines,
-                        f"cannot read the password file {ref}: {reason}") from None
+    text = read_password_file(ref, lambda why: bad_value(path, key, lines, why))
     secret = text[:-1] if text.endswith("\n") else text
     secret = secret[:-1] if secret.endswith("\r") else secret
     if not secret or "\n" in secret:

@@ -1,7 +1,11 @@
 """One fix at a time per appliance.
 
-The lock is an ``flock`` on ``<state-dir>/fix.lock``: the kernel releases it
-when the holder exits, however it exits, so a crash never leaves a stale lock.
+The lock is an ``flock`` on ``/run/vcfix-fix.lock`` of the appliance (under
+``--root``), not in the state directory: two runs with different ``--state-dir``
+still exclude each other. ``/run`` exists on every systemd VCSA (6.5 and later),
+only root can create files there, and it is emptied at boot. The kernel releases
+the lock when the holder exits, however it exits, so a crash never leaves a stale lock.
+The file is opened without following a symlink and must be a regular file of ours.
 The file records who holds it (pid, host, start time, command) so that the
 second operator is told whom to ask.
 """
@@ -12,25 +16,38 @@ import fcntl
 import json
 import os
 import socket
+import stat
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, Dict, Optional, Type
 
 from vcfix import clock
-from vcfix.errors import EXIT_FAILED, VcfixError
+from vcfix.appliance.safefs import NOFOLLOW, private_dir
+from vcfix.errors import EXIT_FAILED, EXIT_USAGE, VcfixError
 
-LOCK_NAME = "fix.lock"
+LOCK_NAME = "vcfix-fix.lock"
 
 
 class FixLock:
-    def __init__(self, state_dir: Path, command: str = "vcfix fix") -> None:
-        self.path = Path(state_dir) / LOCK_NAME
+    def __init__(self, directory: Path, command: str = "vcfix fix") -> None:
+        """The lock file in ``directory``: the appliance's ``file("lock_dir")``."""
+        self.path = Path(directory) / LOCK_NAME
         self.command = command
         self._handle: Optional[IO[str]] = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        private_dir(self.path.parent, "lock folder")
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | NOFOLLOW, 0o600)
+        except OSError as exc:
+            raise VcfixError(f"cannot open the fix lock {self.path}: {exc.strerror}"
+                             + (" (a symbolic link?)" if os.path.islink(self.path) else ""),
+                             exit_code=EXIT_USAGE) from None
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+            os.close(fd)
+            raise VcfixError(f"the fix lock {self.path} is not a regular file of this user; "
+                             "vcfix refuses it", exit_code=EXIT_USAGE)
         handle = os.fdopen(fd, "r+", encoding="utf-8")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)

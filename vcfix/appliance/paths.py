@@ -46,6 +46,7 @@ FILES: Dict[str, str] = {
     "fixsts_log": "/tmp/vmware-fixsts/fix_sts_cert.log",  # noqa: S108
     "fixsts_default": "/root/fixsts.sh",
     "state_dir": "/var/lib/vcfix",
+    "lock_dir": "/run",  # the fix lock (see vcfix.appliance.lock)
 }
 
 NODE_TYPES = ("embedded", "infrastructure", "management")

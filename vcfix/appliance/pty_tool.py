@@ -9,19 +9,19 @@ the password masked, in case a tool echoes it; nothing is logged here.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
 from vcfix.appliance.parsers.vmdir import CredentialsRefused
-from vcfix.appliance.runner import display, tail
+from vcfix.appliance.runner import display, minimal_env, tail
 from vcfix.errors import VcfixError
 from vcfix.redact import Redactor
 
 PROMPT = re.compile(r"(?i)\bpassword:[ \t]*$")
 PROMPT_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 120.0
+SEARCH_WINDOW = 8192  # the prompt ends the output: never search a 50 MB line whole
 
 
 @dataclass(frozen=True)
@@ -60,8 +60,9 @@ def run_with_password(
     try:
         child = pexpect.spawn(str(argv[0]), [str(a) for a in argv[1:]], encoding="utf-8",
                               codec_errors="replace", echo=False, dimensions=(24, 200),
-                              env=dict(os.environ, **env) if env else None)
-    except (OSError, pexpect.ExceptionPexpect) as exc:
+                              searchwindowsize=SEARCH_WINDOW,
+                              env=minimal_env(env))
+    except (OSError, ValueError, pexpect.ExceptionPexpect) as exc:
         raise VcfixError(f"cannot run '{command}': {exc}") from exc
     child.delaybeforesend = None  # pexpect's default pauses cost ~0.15 s a call
     child.delayafterclose = child.delayafterterminate = 0.05

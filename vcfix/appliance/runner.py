@@ -2,24 +2,48 @@
 
 Every call has a timeout. A missing tool, a timeout or a failure becomes a
 :class:`VcfixError` that names the command and quotes what it printed. Secrets
-never travel in ``argv``; :func:`display` is what we show of a command line.
+never travel in ``argv`` nor in a child's environment (:func:`minimal_env`);
+:func:`display` is what we show of a command line.
+
+Each tool runs in its own process group (session): on a timeout the whole group is
+killed, so a child the tool left behind holding its output open cannot block vcfix.
+What is kept of a tool's output is capped (:data:`MAX_OUTPUT`); output that may hold
+a secret (``sensitive=True``: the likewise registry) is never quoted in an error.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import IO, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from vcfix.appliance.paths import Appliance
-from vcfix.errors import VcfixError
+from vcfix.errors import DETAIL_WIDTH, VcfixError, clip
 
 DEFAULT_TIMEOUT = 120.0
 TAIL_LINES = 8
+MAX_OUTPUT = 32 * 1024 * 1024  # bytes kept of one stream; beyond it the output is refused
+LINE_MAX = 4096  # longest line handed on by stream() (the rest of the line is dropped)
+DRAIN_GRACE = 2.0  # after a kill, how long to wait for the output pipes to close
+ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TERM", "HOME",
+            "VCFIX_NOW", "VCFIX_LAB_LATENCY_MS")  # the last two: rehearsal hooks, no secret
+NOT_SHOWN = "(its output is not shown: it may hold a secret)"
+
+
+def minimal_env(extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """The environment a vendor tool gets: PATH, LANG/LC_ALL, TERM, HOME and VMWARE_*
+    from ours (and the lab's clock/latency hooks), plus ``extra``. Nothing else: no
+    VCFIX_SSO_PASSWORD, no token of the operator's shell."""
+    env = {k: v for k, v in os.environ.items() if k in ENV_KEEP or k.startswith("VMWARE_")}
+    env.setdefault("PATH", os.defpath)
+    env.update(extra or {})
+    return env
 
 
 @dataclass(frozen=True)
@@ -41,18 +65,11 @@ def display(argv: Sequence[str]) -> str:
     return " ".join([Path(argv[0]).name, *argv[1:]])
 
 
-def minimal_env(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-    """The environment of a vendor tool: PATH, LANG/LC_ALL, TERM, HOME and VMWARE_* from
-    ours, plus ``extra``."""
-    keep = ("PATH", "LANG", "LC_ALL", "TERM", "HOME")
-    env = {k: v for k, v in os.environ.items() if k in keep or k.startswith("VMWARE_")}
-    env.update(extra or {})
-    return env
-
-
 def tail(text: str, lines: int = TAIL_LINES) -> List[str]:
-    kept = [line.rstrip() for line in text.splitlines() if line.strip()]
-    return kept[-lines:]
+    """The last non-blank ``lines`` of ``text`` (each cut to a sane width)."""
+    kept = [line.rstrip() for line in text[-lines * 2 * DETAIL_WIDTH:].splitlines()
+            if line.strip()]
+    return [clip(line) for line in kept[-lines:]]
 
 
 class Runner:
@@ -74,40 +91,44 @@ class Runner:
         stdin: Optional[str] = None,
         check: bool = True,
         env: Optional[Mapping[str, str]] = None,
+        sensitive: bool = False,
     ) -> Completed:
         """Run ``tool`` with ``args``; raise :class:`VcfixError` on any failure.
 
         With ``check=False`` a non-zero exit is returned, not raised (for tools
         whose exit status is unreliable and which are judged by their text).
+        ``sensitive``: its standard output may hold a secret (a password, a private key)
+        and is never quoted; only what it printed on stderr is.
         """
         argv = self.argv(tool, args)
         limit = self.timeout if timeout is None else timeout
         try:
-            proc = subprocess.run(
-                argv,
-                input=stdin if stdin is not None else "",
-                capture_output=True,
-                text=True,
-                errors="replace",
-                timeout=limit,
-                env=dict(os.environ, **env) if env else None,
-                check=False,
+            proc = subprocess.Popen(
+                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=minimal_env(env), start_new_session=True,
             )
-        except subprocess.TimeoutExpired as exc:
-            raise VcfixError(
-                f"'{display(argv)}' did not finish within {limit:g} s",
-                details=tail(_text(exc.stdout) + _text(exc.stderr)),
-            ) from exc
         except OSError as exc:
             raise VcfixError(f"cannot run '{display(argv)}': {exc.strerror}") from exc
-        done = Completed(tuple(argv), proc.returncode, proc.stdout, proc.stderr)
+        except ValueError as exc:  # a NUL byte (or unencodable text) in an argument
+            raise VcfixError(f"cannot run '{display(argv)}': {exc}") from exc
+        streams = [_Capture(proc.stdout), _Capture(proc.stderr)]
+        threading.Thread(target=_feed, args=(proc.stdin, stdin or ""), daemon=True).start()
+        timed_out = _wait(proc, streams, limit)
+        out, err = (s.text() for s in streams)
+        quoted = (tail(err) or [NOT_SHOWN]) if sensitive else None  # stdout: never
+        if timed_out:
+            raise VcfixError(f"'{display(argv)}' did not finish within {limit:g} s",
+                             details=quoted or tail(out + err))
+        if any(s.overflow for s in streams):
+            raise VcfixError(f"'{display(argv)}' printed more than {MAX_OUTPUT >> 20} MiB; "
+                             "vcfix did not read the rest and ignored its output")
+        done = Completed(tuple(argv), proc.returncode, out, err)
         if check and proc.returncode != 0:
             raise VcfixError(
                 f"'{done.command}' failed with exit code {proc.returncode}",
-                details=tail(proc.stderr) or tail(proc.stdout),
+                details=quoted or tail(err) or tail(out),
             )
         return done
-
 
     def stream(
         self,
@@ -122,26 +143,35 @@ class Runner:
 
         For long commands with progress (service-control --start --all). Never
         raises for a non-zero exit: the caller judges the text and the status.
+        Lines longer than :data:`LINE_MAX` are cut; at most :data:`MAX_OUTPUT` is kept.
         """
         argv = self.argv(tool, args)
         limit = self.timeout if timeout is None else timeout
         deadline = time.monotonic() + limit
         lines: List[str] = []
+        kept = 0
         try:
             proc = subprocess.Popen(
                 argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, text=True, errors="replace",
-                env=dict(env) if env is not None else None,
+                env=minimal_env(env), start_new_session=True,
             )
         except OSError as exc:
             raise VcfixError(f"cannot run '{display(argv)}': {exc.strerror}") from exc
-        timer = threading.Timer(limit, proc.kill)
+        except ValueError as exc:  # a NUL byte (or unencodable text) in an argument
+            raise VcfixError(f"cannot run '{display(argv)}': {exc}") from exc
+        timer = threading.Timer(limit, _kill_group, args=(proc,))
         timer.start()
         try:
             assert proc.stdout is not None
-            for line in proc.stdout:
-                lines.append(line)
-                on_line(line.rstrip("\n"))
+            cut = False  # inside a line longer than LINE_MAX: drop until its end
+            for line in iter(lambda: proc.stdout.readline(LINE_MAX), ""):  # type: ignore
+                whole = line.endswith("\n")
+                if not cut and kept < MAX_OUTPUT:
+                    lines.append(line if whole else line + "\n")
+                    kept += len(line)
+                    on_line(line.rstrip("\n"))
+                cut = not whole
             proc.wait()
         finally:
             timer.cancel()
@@ -151,7 +181,70 @@ class Runner:
         return Completed(tuple(argv), proc.returncode, "".join(lines), "")
 
 
-def _text(data: object) -> str:
-    if isinstance(data, bytes):
-        return data.decode("utf-8", "replace")
-    return data if isinstance(data, str) else ""
+class _Capture:
+    """Reads one output pipe in a thread, keeping at most MAX_OUTPUT bytes."""
+
+    def __init__(self, pipe: Optional[IO[bytes]]) -> None:
+        assert pipe is not None
+        self.chunks: List[bytes] = []
+        self.size = 0
+        self.overflow = False
+        self.thread = threading.Thread(target=self._read, args=(pipe,), daemon=True)
+        self.thread.start()
+
+    def _read(self, pipe: IO[bytes]) -> None:
+        fd = pipe.fileno()
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            if self.size + len(chunk) > MAX_OUTPUT:
+                self.overflow = True  # keep reading (and dropping) so the tool is not blocked
+                continue
+            self.chunks.append(chunk)
+            self.size += len(chunk)
+
+    def text(self) -> str:
+        """Decoded as subprocess(text=True) did: invalid UTF-8 replaced, universal newlines."""
+        text = b"".join(self.chunks).decode("utf-8", "replace")
+        return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _feed(pipe: Optional[IO[bytes]], text: str) -> None:
+    assert pipe is not None
+    try:
+        pipe.write(text.encode("utf-8"))
+        pipe.close()
+    except OSError:  # the tool does not read its input, or is gone
+        pass
+
+
+def _wait(proc: subprocess.Popen[bytes], streams: Sequence[_Capture], limit: float) -> bool:
+    """Wait for the tool and its output; True when it ran past ``limit`` (then killed).
+
+    A tool that exits but leaves a child holding its output open is waited for until
+    the deadline only; then its process group is killed and its output taken as is.
+    """
+    deadline = time.monotonic() + limit
+    timed_out = False
+    try:
+        proc.wait(timeout=limit)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+    for stream in streams:
+        stream.thread.join(max(0.0, deadline - time.monotonic()))
+    if timed_out or any(s.thread.is_alive() for s in streams):
+        _kill_group(proc)
+        for stream in streams:
+            stream.thread.join(DRAIN_GRACE)
+        proc.wait()
+    return timed_out
+
+
+def _kill_group(proc: subprocess.Popen[Any]) -> None:
+    """SIGKILL the tool's whole process group (it is its own session leader)."""
+    with contextlib.suppress(OSError):  # already gone
+        os.killpg(proc.pid, signal.SIGKILL)

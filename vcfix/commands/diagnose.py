@@ -8,10 +8,14 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from vcfix.commands import seconds
 from vcfix.errors import VcfixError
 
 if TYPE_CHECKING:
     from vcfix.appliance.paths import Appliance
+
+MAX_TIMEOUT = 86400.0  # a day
+MAX_WARN_DAYS = 36500  # a century: more is a typo (and overflows the date arithmetic)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -27,7 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     parser.add_argument("--json", action="store_true", help="print the JSON document")
     parser.add_argument("--warn-days", type=_days, default=180, metavar="N",
                         help="report certificates expiring within N days (default 180)")
-    parser.add_argument("--timeout", type=float, default=120.0, metavar="S",
+    parser.add_argument("--timeout", type=seconds(MAX_TIMEOUT), default=120.0, metavar="S",
                         help="give up on a vendor command after S seconds (default 120)")
     parser.add_argument("--state-dir", type=Path, metavar="DIR",
                         help="where vcfix fix keeps its run directories, to report a fix "
@@ -40,8 +44,8 @@ def _days(text: str) -> int:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a whole number of days: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 or more")
+    if not 0 <= value <= MAX_WARN_DAYS:
+        raise argparse.ArgumentTypeError(f"must be between 0 and {MAX_WARN_DAYS}")
     return value
 
 
@@ -52,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     from vcfix.diagnose.examine import examine
     from vcfix.diagnose.model import Diagnosis
     from vcfix.diagnose.report import render, vcfix_command
-    from vcfix.ui.style import Style, use_color
+    from vcfix.ui.style import Style, safe_text, use_color
 
     try:
         appliance = Appliance(args.root)
@@ -65,8 +69,8 @@ def run(args: argparse.Namespace) -> int:
         json.dump(diagnosis.to_json(), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        print(render(diagnosis, Style(use_color(sys.stdout, args.no_color)),
-                     vcfix_command(args.root)))
+        print(safe_text(render(diagnosis, Style(use_color(sys.stdout, args.no_color)),
+                               vcfix_command(args.root))))
     return diagnosis.exit_code
 
 

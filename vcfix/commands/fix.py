@@ -7,9 +7,12 @@ import sys
 from pathlib import Path
 from typing import List
 
+from vcfix.commands import seconds
 from vcfix.errors import EXIT_USAGE, VcfixError
 
 STEP_NAMES = ("sts", "machine-ssl", "solution-users", "reset-all")
+MAX_TIMEOUT = 86400.0  # a day
+MAX_STEP_TIMEOUT = 7 * 86400.0  # a week
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -34,10 +37,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     parser.add_argument("--state-dir", type=Path, metavar="DIR",
                         help="where run directories and the lock live "
                         "(default: var/lib/vcfix under the root)")
-    parser.add_argument("--prompt-timeout", type=float, metavar="S", default=None,
+    parser.add_argument("--prompt-timeout", type=seconds(MAX_TIMEOUT), metavar="S", default=None,
                         help="stop when the tool waits at an unrecognised prompt this long "
                         "(default 30)")
-    parser.add_argument("--step-timeout", type=float, metavar="S", default=None,
+    parser.add_argument("--step-timeout", type=seconds(MAX_STEP_TIMEOUT), metavar="S",
+                        default=None,
                         help="give up on a step that has not finished after S seconds "
                         "(default: the playbook's, e.g. 2400 for option 3)")
     parser.set_defaults(func=run)

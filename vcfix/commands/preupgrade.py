@@ -10,18 +10,22 @@ See docs/preupgrade.md.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
+import math
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, List, Optional, Tuple
 
 from vcfix.errors import EXIT_UNKNOWN, EXIT_USAGE, VcfixError
+from vcfix.redact import escape_controls
 
 if TYPE_CHECKING:
     from vcfix.appliance.paths import Appliance
     from vcfix.preupgrade.snapshot import NodeSnapshot
 
 MAX_RESAMPLE = 900.0
+MAX_DURATION = 30 * 86400.0
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -44,7 +48,26 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     parser.add_argument("--resample-after", type=_seconds, default=None, metavar="S",
                         help="look again at partners that were behind after S seconds "
                         "(default 60; a node whose partners are in step never waits)")
+    parser.add_argument("--max-age", type=duration, default=None, metavar="AGE",
+                        help="with --merge: refuse snapshots older than AGE (e.g. 90m, 24h; "
+                        "default 24h)")
+    parser.add_argument("--max-spread", type=duration, default=None, metavar="AGE",
+                        help="with --merge: refuse snapshots taken more than AGE apart "
+                        "(default 2h)")
     parser.set_defaults(func=run)
+
+
+def duration(text: str) -> dt.timedelta:
+    """``90s``, ``30m``, ``24h``, ``2d`` or plain seconds; more than 0, at most 30 days."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    body, unit = (text[:-1], units[text[-1]]) if text[-1:] in units else (text, 1)
+    try:
+        value = float(body) * unit
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a duration: {text!r} (e.g. 90m, 24h)") from None
+    if not math.isfinite(value) or not 0 < value <= MAX_DURATION:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be more than 0 and at most 30d")
+    return dt.timedelta(seconds=value)
 
 
 def _seconds(text: str) -> float:
@@ -60,7 +83,7 @@ def _seconds(text: str) -> float:
 def run(args: argparse.Namespace) -> int:
     from vcfix.preupgrade.render import render_json, render_text
     from vcfix.preupgrade.rules import evaluate
-    from vcfix.ui.style import use_color
+    from vcfix.ui.style import safe_text, use_color
 
     snapshots = _load(args) if args.merge else [_collect(args)]
     verdict = evaluate(snapshots)
@@ -68,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
         json.dump(render_json(verdict, snapshots), sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_text(verdict, snapshots, use_color(sys.stdout, args.no_color)))
+        sys.stdout.write(safe_text(render_text(verdict, snapshots,
+                                               use_color(sys.stdout, args.no_color))))
         if not args.merge and any(f.rule == "missing-snapshot" for f in verdict.findings):
             print(f"\nThis judged {snapshots[0].host} alone. For the domain's verdict run "
                   "'vcfix preupgrade --save <node>.json' on every node, then "
@@ -77,19 +101,21 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load(args: argparse.Namespace) -> List[NodeSnapshot]:
-    from vcfix.preupgrade.snapshot import NodeSnapshot
+    from vcfix import clock
+    from vcfix.preupgrade.intake import (
+        DEFAULT_MAX_AGE,
+        DEFAULT_MAX_SPREAD,
+        check_times,
+        read_snapshot,
+    )
 
     for option in ("save", "answers", "resample_after"):
         if getattr(args, option) is not None:
             raise VcfixError(f"--merge judges saved snapshots: --{option.replace('_', '-')} "
                              "does not apply", exit_code=EXIT_USAGE)
-    snapshots = []
-    for path in args.merge:
-        try:
-            snapshots.append(NodeSnapshot.load(path))
-        except VcfixError as exc:
-            exc.exit_code = EXIT_USAGE
-            raise
+    snapshots = [read_snapshot(path) for path in args.merge]
+    check_times(snapshots, args.merge, clock.now(), args.max_age or DEFAULT_MAX_AGE,
+                args.max_spread or DEFAULT_MAX_SPREAD)
     return snapshots
 
 
@@ -97,6 +123,10 @@ def _collect(args: argparse.Namespace) -> NodeSnapshot:
     from vcfix.appliance.paths import Appliance
     from vcfix.preupgrade.collect import DEFAULT_RESAMPLE, Credentials, collect_node
 
+    for option in ("max_age", "max_spread"):
+        if getattr(args, option) is not None:
+            raise VcfixError(f"--{option.replace('_', '-')} applies to --merge only",
+                             exit_code=EXIT_USAGE)
     if args.save and not args.save.absolute().parent.is_dir():
         raise VcfixError(f"--save {args.save}: the folder {args.save.absolute().parent} does "
                          "not exist", exit_code=EXIT_USAGE)
@@ -117,7 +147,8 @@ def _collect(args: argparse.Namespace) -> NodeSnapshot:
                             resample_after=resample, on_wait=_waiting)
     if args.save:
         snapshot.save(args.save)
-        print(f"vcfix: snapshot of {snapshot.host} saved to {args.save}", file=sys.stderr)
+        print(escape_controls(f"vcfix: snapshot of {snapshot.host} saved to {args.save}"),
+              file=sys.stderr)
     return snapshot
 
 
@@ -129,8 +160,9 @@ def _node_type(appliance: Appliance) -> Optional[str]:
 
 
 def _waiting(hosts: List[str], seconds: float) -> None:
-    print(f"vcfix: {', '.join(hosts)} behind on this node's changes; looking again in "
-          f"{seconds:.0f} s (--resample-after)", file=sys.stderr, flush=True)
+    print(escape_controls(f"vcfix: {', '.join(hosts)} behind on this node's changes; looking "
+                          f"again in {seconds:.0f} s (--resample-after)"),
+          file=sys.stderr, flush=True)
 
 
 def sso_credentials(answer_file: Optional[Path]) -> Tuple[Optional[str], str]:

@@ -11,9 +11,6 @@ take close to an hour on a large appliance.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
@@ -21,6 +18,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 from vcfix.appliance.parsers import ldif, lwreg, service_control, vecs, vmafd
 from vcfix.appliance.paths import Appliance
 from vcfix.appliance.runner import Runner
+from vcfix.appliance.secretfile import password_file
 from vcfix.diagnose.model import NodeInfo, StsEntry
 from vcfix.errors import VcfixError
 
@@ -130,7 +128,7 @@ def _services(runner: Runner) -> Dict[str, List[str]]:
 
 
 def _machine_account(runner: Runner) -> Tuple[str, str]:
-    done = runner.run("lwregshell", ["list_values", VMDIR_KEY])
+    done = runner.run("lwregshell", ["list_values", VMDIR_KEY], sensitive=True)
     values = lwreg.parse_values(done.stdout, done.command)
     dn, password = values.get("dcAccountDN"), values.get("dcAccountPassword")
     if not dn or not password:
@@ -150,7 +148,7 @@ def _read_sts(
 ) -> List[StsEntry]:
     dn, password = creds
     base = f"cn={domain},cn=Tenants,cn=IdentityManager,cn=Services,{domain_dn(domain)}"
-    with _password_file(password) as path:
+    with password_file(password) as path:
         done = runner.run(
             "ldapsearch",
             ["-LLL", "-x", "-H", f"ldap://{host}:389", "-D", dn, "-y", path,
@@ -177,31 +175,3 @@ def sts_entries(entries: Sequence[ldif.LdifEntry]) -> List[StsEntry]:
         elif cn.lower().startswith("trustedcertchain"):
             found.append(StsEntry(cn, "trusted-chain", certs))
     return found
-
-
-class _password_file:
-    """A file only we can read holding the password, without a trailing newline.
-
-    ``ldapsearch -y`` takes the file's entire content as the password; the file
-    is removed as soon as the call returns.
-    """
-
-    def __init__(self, secret: str) -> None:
-        self.secret = secret
-        self.path = ""
-
-    def __enter__(self) -> str:
-        fd, self.path = tempfile.mkstemp(prefix="vcfix-", suffix=".pw")
-        try:
-            os.fchmod(fd, 0o600)
-            os.write(fd, self.secret.encode("utf-8"))
-        finally:
-            os.close(fd)
-        return self.path
-
-    def __exit__(self, *exc: object) -> None:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(self.path)
-
-
-password_file = _password_file  # also used by the fix's SSO password check

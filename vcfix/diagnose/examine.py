@@ -9,7 +9,8 @@ name the commands concerned.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
+import re
+from typing import List, Optional, Sequence
 
 from vcfix import clock
 from vcfix.appliance.paths import Appliance
@@ -18,6 +19,15 @@ from vcfix.diagnose.classify import DEFAULT_WARN_DAYS
 from vcfix.diagnose.collect import Collected, collect
 from vcfix.diagnose.model import Diagnosis, diagnose
 from vcfix.diagnose.plan import STATUS_CRITICAL, STATUS_UNKNOWN
+from vcfix.errors import VcfixError
+from vcfix.redact import escape_controls
+
+# How vecs-cli and vmafd-cli say that vmafdd does not answer (error 20, reference).
+_NO_VMAFD = re.compile(r"ERROR_CANNOT_CONNECT_VMAFD|Cannot connect to the VMware AFD service|"
+                       r"^Error 20:|failed\. Error 20:", re.MULTILINE)
+VMAFD_CAUSE = ("the VMware AFD service (vmafdd) is not running or does not answer, so "
+               "{tools} could not read the certificate stores and node facts | hint: start "
+               "it with 'service-control --start vmafdd', then run vcfix diagnose again")
 
 
 def examine(
@@ -34,9 +44,10 @@ def judge_collected(got: Collected, *, warn_days: int = DEFAULT_WARN_DAYS,
                     now: Optional[dt.datetime] = None) -> Diagnosis:
     """The diagnosis of what :func:`collect` read (``fix`` keeps both)."""
     when = now or clock.now()
-    messages = [err.one_line() for err in got.errors]
+    messages = causes(got.errors)
     if got.node is None:
-        return Diagnosis.unknown(None, "; ".join(messages) or "the node facts were not read", when)
+        return Diagnosis.unknown(None, "\n".join(messages) or "the node facts were not read",
+                                 when)
     result = diagnose(
         got.node,
         got.stores,
@@ -48,8 +59,31 @@ def judge_collected(got: Collected, *, warn_days: int = DEFAULT_WARN_DAYS,
         services_error=got.services_error,
     )
     if messages:
-        result.error = "; ".join(messages)
+        result.error = "\n".join(messages)
         if result.status != STATUS_CRITICAL:
             result.status = STATUS_UNKNOWN
     return result
 
+
+
+def causes(errors: Sequence[VcfixError]) -> List[str]:
+    """One line per cause (vmafdd not answering is one cause however many calls failed),
+    each hint shown once."""
+    lines: List[str] = []
+    hints: List[str] = []
+    vmafd_tools: List[str] = []
+    for err in errors:
+        text = "\n".join([err.message, *err.details])
+        if _NO_VMAFD.search(text):
+            tool = err.message.strip("'").split(" ", 1)[0]
+            vmafd_tools += [] if tool in vmafd_tools else [tool]
+            continue
+        line = " | ".join(p.strip() for p in [err.message, *err.details] if p.strip())
+        if err.hint and err.hint not in hints:
+            hints.append(err.hint)
+            line += f" | hint: {err.hint}"
+        if line not in lines:
+            lines.append(line)
+    if vmafd_tools:
+        lines.insert(0, VMAFD_CAUSE.format(tools=" and ".join(sorted(vmafd_tools))))
+    return [escape_controls(line) for line in lines]

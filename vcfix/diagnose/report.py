@@ -62,7 +62,8 @@ def render(diagnosis: Diagnosis, style: Style, command: str = "vcfix") -> str:
     if diagnosis.skipped_stores:
         out += ["", "Not read: " + ", ".join(diagnosis.skipped_stores)]
     if diagnosis.error:
-        out += ["", style.paint("Could not check: ", "yellow") + diagnosis.error]
+        out += ["", style.paint("Could not check:", "yellow")]
+        out += [f"  - {line}" for line in diagnosis.error.splitlines()]
     shown = [f for f in diagnosis.findings if f.severity != "info" or f.code != "store-skipped"]
     if shown:
         out += ["", style.paint("Findings", "bold")]

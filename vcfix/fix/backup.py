@@ -21,7 +21,8 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def backup_name(store: str, alias: str, kind: str) -> str:
-    return f"{_UNSAFE.sub('_', store)}__{_UNSAFE.sub('_', alias)}.{kind}"
+    name = f"{_UNSAFE.sub('_', store)}__{_UNSAFE.sub('_', alias)}.{kind}"
+    return "_" + name[1:] if name.startswith(".") else name  # ".hidden" stores too
 
 
 def backup_vecs(runner: Runner, rundir: RunDir,
@@ -50,7 +51,8 @@ def backup_vecs(runner: Runner, rundir: RunDir,
 
 
 def _getkey(runner: Runner, store: str, alias: str) -> str:
-    done = runner.run("vecs-cli", ["entry", "getkey", "--store", store, "--alias", alias])
+    done = runner.run("vecs-cli", ["entry", "getkey", "--store", store, "--alias", alias],
+                      sensitive=True)  # a private key is never quoted
     if "PRIVATE KEY" not in done.stdout:
         raise VcfixError(f"'{done.command}' printed no private key; nothing was changed, "
                          "because the backup would be incomplete")

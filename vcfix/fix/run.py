@@ -149,7 +149,7 @@ def run_fix(opts: FixOptions) -> int:
         return EXIT_OK
     if not opts.prompter.interactive and not opts.prompter.assume_yes:
         opts.prompter.confirm(runnable[0].step, "")  # raises: exit 4, naming --yes
-    with FixLock(state_dir):
+    with FixLock(appliance.file("lock_dir")):
         rundir = RunDir.create(state_dir, redactor)
         ctx.rundir = rundir
         rundir.event("preflight", checks=[c.to_json() for c in checks])

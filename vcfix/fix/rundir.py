@@ -14,6 +14,7 @@ run's :class:`~vcfix.redact.Redactor`, so no secret it knows reaches the disk.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from vcfix import clock
+from vcfix.appliance.safefs import NOFOLLOW, create_private, private_dir
 from vcfix.errors import VcfixError
 from vcfix.redact import MASK, Redactor
 
@@ -36,7 +38,7 @@ def _mkdir_private(path: Path) -> None:
 
 
 def _append(path: Path, text: str) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | NOFOLLOW, 0o600)
     with os.fdopen(fd, "a", encoding="utf-8") as handle:
         handle.write(text)
 
@@ -44,7 +46,9 @@ def _append(path: Path, text: str) -> None:
 def _write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically, mode 0600."""
     tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(tmp)  # a leftover (or planted) file is never written through
+    fd = create_private(tmp)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     os.chmod(tmp, 0o600)
@@ -66,10 +70,9 @@ class RunDir:
         """Make ``<state_dir>/runs/<UTC timestamp>/`` (with a ``-N`` suffix if taken)."""
         stamp = (now or clock.now()).astimezone(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         runs = Path(state_dir) / "runs"
+        private_dir(Path(state_dir))  # refuses a symlink, a file, others' folders (exit 2)
+        private_dir(runs, "run folder")
         try:
-            _mkdir_private(Path(state_dir))
-            _mkdir_private(runs)
-            os.chmod(runs, 0o700)
             for n in range(1, 1000):
                 path = runs / (stamp if n == 1 else f"{stamp}-{n}")
                 try:

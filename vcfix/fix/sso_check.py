@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from vcfix.answers.answer_file import Answers
 from vcfix.appliance.runner import Runner
-from vcfix.diagnose.collect import domain_dn, password_file
+from vcfix.appliance.secretfile import password_file
+from vcfix.diagnose.collect import domain_dn
 from vcfix.diagnose.model import NodeInfo
 from vcfix.errors import VcfixError
 

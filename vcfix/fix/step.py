@@ -8,13 +8,12 @@ replaces, restarts and how long the outage lasts; ``run`` does it.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 from vcfix.answers.answer_file import Answers
 from vcfix.appliance.paths import Appliance
-from vcfix.appliance.runner import Runner
+from vcfix.appliance.runner import Runner, minimal_env
 from vcfix.diagnose.model import NodeInfo
 from vcfix.diagnose.plan import Step
 from vcfix.fix.dialog.driver import DialogResult
@@ -71,8 +70,8 @@ class StepKind:
 
 
 def child_env(redactor: Redactor) -> Dict[str, str]:
-    """Our environment minus any variable holding a secret (VCFIX_SSO_PASSWORD...)."""
-    return {k: v for k, v in os.environ.items() if not redactor.contains_secret(v)}
+    """The minimal environment (:func:`minimal_env`) minus any variable holding a secret."""
+    return {k: v for k, v in minimal_env().items() if not redactor.contains_secret(v)}
 
 
 def abandon_callback(ctx: StepContext, tool: str) -> Callable[[], bool]:

@@ -16,7 +16,7 @@ from typing import Callable, List, Optional, Tuple
 from vcfix.appliance.paths import FILES
 from vcfix.diagnose.examine import examine
 from vcfix.diagnose.plan import Step
-from vcfix.errors import VcfixError
+from vcfix.errors import EXIT_USAGE, VcfixError
 from vcfix.fix.dialog.driver import describe_dialog, run_dialog
 from vcfix.fix.dialog.match import check_answers
 from vcfix.fix.dialog.playbook import load
@@ -81,6 +81,11 @@ class StsStep(StepKind):
                 break
             path = typed.strip()
             script = ctx.appliance.path(path)
+        root, real = ctx.appliance.root.resolve(), script.resolve()
+        if real != root and root not in real.parents:
+            raise VcfixError(f"{SCRIPT_KEY} {path} resolves to {real}, outside the "
+                             f"appliance root {root}; vcfix runs only a script on the appliance",
+                             exit_code=EXIT_USAGE)
         if not script.is_file():
             raise VcfixError(
                 f"fixsts.sh not found at {script}; nothing was changed",

@@ -12,6 +12,7 @@ import dataclasses
 import datetime as dt
 import json
 import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
@@ -161,12 +162,18 @@ class NodeSnapshot:
 
     def save(self, path: Path) -> None:
         """Write the snapshot as JSON (atomically: a reader never sees half a file)."""
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        # A new file of a random name (O_EXCL, 0600), then renamed over ``path``: a symlink
+        # planted at ``path`` is replaced, never followed; no existing file is truncated.
+        tmp = ""
         try:
-            tmp.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                       dir=str(path.absolute().parent))
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(json.dumps(self.to_json(), indent=2) + "\n")
             os.replace(tmp, path)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            if tmp and os.path.lexists(tmp):
+                os.unlink(tmp)
             raise VcfixError(f"cannot write snapshot {path}: {exc.strerror}") from exc
 
     @classmethod

@@ -10,6 +10,8 @@ from __future__ import annotations
 import sys
 from typing import Optional, TextIO, Tuple
 
+from vcfix.redact import escape_controls
+
 WIDTH = 30
 
 
@@ -23,6 +25,7 @@ class Progress:
 
     def update(self, percent: int, message: str) -> None:
         percent = max(0, min(100, percent))
+        message = escape_controls(message[:300])  # vendor text: no terminal escapes
         if self.last == (percent, message):
             return
         if self.tty:

@@ -14,6 +14,7 @@ from typing import Any, Dict, Optional, Sequence, TextIO
 
 from vcfix.answers.answer_file import MissingAnswer
 from vcfix.errors import EXIT_MISSING_ANSWER, VcfixError
+from vcfix.ui.style import safe_text
 
 
 class Prompter:
@@ -47,7 +48,7 @@ class Prompter:
         return default
 
     def say(self, text: str = "") -> None:
-        print(text, flush=True)
+        print(safe_text(text), flush=True)
 
 
 class InteractivePrompter(Prompter):

@@ -67,6 +67,7 @@ class Run:
 def make_answers(tmp_path: Path, text: str = ANSWER_FILE) -> Answers:
     pw = tmp_path / "sso.pw"
     pw.write_text(SECRET + "\n")
+    pw.chmod(0o600)  # a password file others can read is refused
     path = tmp_path / "answers.yaml"
     path.write_text(text.format(pw=pw))
     return load_answer_file(path).with_context(pnid=PNID, domain="vsphere.local")

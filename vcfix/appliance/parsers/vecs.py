@@ -49,15 +49,16 @@ class VecsEntry:
 def parse_store_list(text: str, command: str) -> List[str]:
     """``vecs-cli store list``: one store name per line.
 
-    Blank lines and lines that cannot be a store name (spaces or a colon) are skipped.
+    Blank lines and message lines (``Label: text``, a colon then a space or the end)
+    are skipped; any other name is kept as printed (``.hidden``, ``a/b``, spaces, ``;``).
     """
     stores: List[str] = []
     for line in lines_of(text):
         name = line.strip()
         if not name:
             continue
-        if len(name.split()) != 1 or ":" in name:
-            continue  # store names hold no spaces or colons: not a store line
+        if re.search(r":(\s|$)", name):
+            continue  # a message (e.g. an error), not a store line
         stores.append(name)
     if not stores:
         raise not_understood(command, "no store listed", text)

@@ -68,6 +68,8 @@ class OutputScanner:
             segment = self.text[self._line_start:end]
             self._line_start = end + 1
             self._check(segment, progress, failures, complete=True)
+        # Of a line without end (50 MB...) only the last 4 KiB can hold a prompt.
+        self._line_start = max(self._line_start, len(self.text) - 4096)
         self._check(self.tail(), progress, failures, complete=False)
         return progress, failures
 
