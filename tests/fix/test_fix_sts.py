@@ -47,7 +47,7 @@ def test_sts_step_replaces_restarts_and_checks(tmp_path: Path, fixed_clock: dt.d
     assert ["--stop", "--all"] in sc and ["--start", "--all"] in sc
     assert sc.index(["--stop", "--all"]) < sc.index(["--start", "--all"])
     run = only_run_dir(tmp_path / "state")
-    exports = list((run / "backup").glob("fixsts__*.ldif"))
+    exports = list((run / "backup").glob("step1-sts.*.ldif"))
     assert exports and b"userCertificate::" in exports[0].read_bytes()
     assert not files_containing(tmp_path / "state", PASSWORD)
     (script_call,) = tool_calls(root, "fixsts.sh")

@@ -28,6 +28,7 @@ TOOLS: Dict[str, Tuple[str, ...]] = {
     "service-control": ("/usr/bin/service-control",),
     "lwregshell": ("/opt/likewise/bin/lwregshell",),
     "ldapsearch": ("/opt/likewise/bin/ldapsearch", "/usr/bin/ldapsearch"),
+    "ldapmodify": ("/opt/likewise/bin/ldapmodify", "/usr/bin/ldapmodify"),
     "vdcrepadmin": ("/usr/lib/vmware-vmdir/bin/vdcrepadmin",),
     "vdcadmintool": ("/usr/lib/vmware-vmdir/bin/vdcadmintool",),
     "lstool": (
@@ -46,6 +47,8 @@ FILES: Dict[str, str] = {
     "fixsts_log": "/tmp/vmware-fixsts/fix_sts_cert.log",  # noqa: S108
     "fixsts_default": "/root/fixsts.sh",
     "state_dir": "/var/lib/vcfix",
+    "vmca_root_cert": "/var/lib/vmware/vmca/root.cer",
+    "vmca_root_key": "/var/lib/vmware/vmca/privatekey.pem",
 }
 
 NODE_TYPES = ("embedded", "infrastructure", "management")

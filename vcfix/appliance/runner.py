@@ -52,6 +52,8 @@ class Runner:
     def __init__(self, appliance: Appliance, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.appliance = appliance
         self.timeout = timeout
+        # Told of every finished call (the fix's transcript records them); None: nobody.
+        self.observer: Optional[Callable[[Completed], None]] = None
 
     def argv(self, tool: str, args: Sequence[str]) -> list[str]:
         return [str(self.appliance.tool(tool)), *args]
@@ -92,6 +94,8 @@ class Runner:
         except OSError as exc:
             raise VcfixError(f"cannot run '{display(argv)}': {exc.strerror}") from exc
         done = Completed(tuple(argv), proc.returncode, proc.stdout, proc.stderr)
+        if self.observer is not None:
+            self.observer(done)
         if check and proc.returncode != 0:
             raise VcfixError(
                 f"'{done.command}' failed with exit code {proc.returncode}",
@@ -139,7 +143,10 @@ class Runner:
         if time.monotonic() >= deadline and proc.returncode != 0:
             raise VcfixError(f"'{display(argv)}' did not finish within {limit:g} s",
                              details=tail("".join(lines)))
-        return Completed(tuple(argv), proc.returncode, "".join(lines), "")
+        done = Completed(tuple(argv), proc.returncode, "".join(lines), "")
+        if self.observer is not None:
+            self.observer(done)
+        return done
 
 
 def _text(data: object) -> str:

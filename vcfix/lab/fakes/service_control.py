@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Sequence
 
 from vcfix.lab import state as lab_state
+from vcfix.lab import vmca_files
 from vcfix.lab.fakes.common import FakeError, error, fake_tool, load_state, out
 
 TOOL = "service-control"
@@ -171,6 +172,9 @@ def _start(state: lab_state.State, names: List[str], lab_root: Path) -> int:
                 error(fail_start_error(name))
                 return 1
             changes.set(name, RUNNING, seconds)
+            if name == vmca_files.SERVICE:  # vmcad reads its root files when it starts
+                with lab_state.transaction(lab_root) as current:
+                    vmca_files.load(lab_root, current)
             _say(f"Successfully started service {name}")
     finally:
         changes.save()
