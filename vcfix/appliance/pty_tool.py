@@ -19,7 +19,7 @@ from vcfix.appliance.runner import display, tail
 from vcfix.errors import VcfixError
 from vcfix.redact import Redactor
 
-PROMPT = re.compile(r"(?i)\bpassword:[ \t]*$")
+PROMPT = re.compile(r"(?i)\bpassword(?: for \S+)?:[ \t]*$")  # dir-cli names the login
 PROMPT_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 120.0
 
