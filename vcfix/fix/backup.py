@@ -139,8 +139,10 @@ def backup_before_change(runner: Runner, appliance: Appliance, rundir: RunDir,
     rundir.header("backup before the first change")
     vecs = backup_vecs(runner, rundir, stores)
     vmca = backup_vmca_root(appliance, rundir) if vmca_root else 0
+    inventory = {store: [e.alias for e in entries] for store, entries in stores.items()}
     rundir.backup_complete(vecs_entries=vecs.entries, certificates=vecs.certificates,
-                           keys=vecs.keys, stores=vecs.stores, vmca_files=vmca)
+                           keys=vecs.keys, stores=vecs.stores, vmca_files=vmca,
+                           inventory=inventory)
     rundir.event("backup", vecs_entries=vecs.entries, certificates=vecs.certificates,
                  keys=vecs.keys, stores=vecs.stores, secret_keys=vecs.secret_keys,
                  vmca_files=vmca)

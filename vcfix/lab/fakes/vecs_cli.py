@@ -1,7 +1,8 @@
 """Fake ``vecs-cli``: the VMware Endpoint Certificate Store, read from the lab state.
 
 Supported: ``store list``; ``entry list --store S [--text]``;
-``entry getcert --store S --alias A [--output FILE]``; ``entry getkey`` (same options);
+``store create --name S``; ``entry getcert --store S --alias A [--output FILE]``;
+``entry getkey`` (same options);
 ``entry create --store S --alias A --cert FILE [--key FILE]`` (a Private Key entry with
 ``--key``, else a Trusted Cert; the store is created if needed; an existing alias is
 error 183); ``entry delete --store S --alias A [-y]`` (without ``-y`` it asks
@@ -30,7 +31,7 @@ from vcfix.lab.fakes.vecs_text import text_dump as _text_dump
 
 TOOL = "vecs-cli"
 _VALUE_OPTIONS = ("--store", "--alias", "--output", "--server", "--upn", "--password",
-                  "--cert", "--key")
+                  "--cert", "--key", "--name")
 
 # Lightwave error codes used here.
 ERROR_FILE_NOT_FOUND = 2
@@ -51,6 +52,7 @@ _ERROR_NAMES = {
 USAGE = (
     "Usage: vecs-cli { arguments }\n"
     "    store list\n"
+    "    store create --name <name>\n"
     "    entry list --store <name> [--text]\n"
     "    entry getcert --store <name> --alias <alias> [--output <file>]\n"
     "    entry getkey --store <name> --alias <alias> [--output <file>]\n"
@@ -105,6 +107,10 @@ def main(argv: Sequence[str], lab_root: Path) -> int:
                 raise failure(ERROR_ACCESS_DENIED if denied else ERROR_FILE_NOT_FOUND) from exc
         else:
             out(pem)
+        return 0
+    if command == ("store", "create") and "--name" in values:
+        with lab_state.transaction(lab_root) as current:
+            current.setdefault("vecs", {}).setdefault(values["--name"], [])
         return 0
     if command == ("entry", "create") and {"--store", "--alias", "--cert"} <= set(values):
         return _create(lab_root, values)
