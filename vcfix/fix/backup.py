@@ -117,7 +117,11 @@ def backup_vmca_root(appliance: Appliance, rundir: RunDir) -> int:
 
 
 def _getkey(runner: Runner, store: str, alias: str) -> str:
-    done = runner.run("vecs-cli", ["entry", "getkey", "--store", store, "--alias", alias])
+    try:
+        done = runner.run("vecs-cli", ["entry", "getkey", "--store", store, "--alias", alias])
+    except VcfixError as exc:
+        raise VcfixError(f"{exc.message}; nothing was changed, because the backup would be "
+                         "incomplete", details=exc.details, hint=exc.hint) from exc
     if "PRIVATE KEY" not in done.stdout:
         raise VcfixError(f"'{done.command}' printed no private key; nothing was changed, "
                          "because the backup would be incomplete")
