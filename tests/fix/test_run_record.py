@@ -144,3 +144,29 @@ def test_encode_is_safe_and_reversible(text: str) -> None:
     name = encode(text)
     assert re.fullmatch(r"[A-Za-z0-9_%-]*", name)
     assert decode(name) == text
+
+
+def test_ctrl_c_during_the_service_restart_ends_the_record(tmp_path: Path) -> None:
+    import os
+    import sys
+
+    import pexpect
+
+    root = fast_lab(tmp_path, "sts-expired")
+    with lab_state.transaction(root) as state:
+        state["settings"]["speed"] = 0.05  # service-control takes a few seconds
+    env = dict(os.environ, VCFIX_SSO_PASSWORD=PASSWORD, NO_COLOR="1")
+    child = pexpect.spawn(sys.executable, ["-m", "vcfix", "--root", str(root), "fix",
+                                           "--answers", str(answer_file(tmp_path)), "--yes",
+                                           "--state-dir", str(tmp_path / "state")],
+                          env=env, encoding="utf-8", timeout=120)
+    child.expect("service-control --start --all")
+    child.expect("start ")
+    child.sendcontrol("c")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 130
+    run = only_run_dir(tmp_path / "state")
+    assert events(run)[-1]["outcome"] == "interrupted"
+    assert events(run)[-1]["exit_code"] == 130
+    assert "outcome interrupted" in (run / "summary.md").read_text()
