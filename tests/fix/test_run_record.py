@@ -137,6 +137,14 @@ def test_names_are_unique_and_reversible_whatever_the_store_or_alias(
     count = int(re.search(r"Backed up (\d+) VECS entries", out).group(1))  # type: ignore[union-attr]
     assert count == len(stored) == manifest["counts"]["vecs_entries"]
     assert manifest["complete"] is True
+    with lab_state.transaction(root) as state:  # lost after the run: restore puts them back
+        state["vecs"]["odd"] = []
+        del state["vecs"][".hidden"]
+    assert cli.main(["--root", str(root), "restore", str(backup.parent), "--yes",
+                     "--steps", "vecs"]) == 0
+    vecs = lab_state.load(root)["vecs"]
+    assert sorted(e["alias"] for e in vecs["odd"]) == sorted(odd)
+    assert [e["alias"] for e in vecs[".hidden"]] == ["a"]
 
 
 @pytest.mark.parametrize("text", ["a/b", "a_b", ".hidden", "x y", "é", "a%2Fb", ""])

@@ -117,7 +117,8 @@ def show(say: Say, actions: Sequence[Action]) -> None:
         say(f"  {number}. [{action.part}] {action.what}")
         say(f"     $ {action.shown()}")
         for path, text in action.files.items():
-            lines = [ln for ln in text.splitlines() if ln.startswith(("dn:", "changetype:"))]
+            unfolded = text.replace("\n ", "")  # LDIF continuation lines
+            lines = [ln for ln in unfolded.splitlines() if ln.startswith(("dn:", "changetype:"))]
             say(f"     ({path.name}: " + ("; ".join(lines) if lines else "a certificate") + ")")
         if action.credential == "sso":
             say("     (dir-cli asks the SSO administrator password on its terminal)")
