@@ -66,6 +66,7 @@ def test_outage_run_leaves_a_complete_incident_record(
     assert "cmd  | service-control --stop --all -> exit 0" in transcript
     assert "out | Performing start operation on service vmdird..." in transcript
     assert "cmd  | vecs-cli entry getkey" in transcript and "PRIVATE KEY" not in transcript
+    assert "cmd  | vdcrepadmin -f showservers -h localhost -u administrator" in transcript
     # events: one record per fact, documented, ending in run_finished
     records = events(run)
     names = [r["event"] for r in records]

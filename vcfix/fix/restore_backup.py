@@ -64,6 +64,11 @@ def load_backup(run_dir: Path) -> Backup:
     problems = [] if manifest.get("complete") else [
         "the backup was not completed (the run stopped before its first change, or crashed "
         "while taking it)"]
+    inventory = (manifest.get("counts") or {}).get("inventory")
+    if not isinstance(inventory, dict) or not inventory:
+        problems.append("the manifest does not list the VECS entries as they were before the "
+                        "run (counts.inventory)")
+        inventory = {}
     entries: List[Dict[str, Any]] = manifest["entries"]
     for entry in entries:
         name = str(entry.get("file", ""))
@@ -79,5 +84,4 @@ def load_backup(run_dir: Path) -> Backup:
         raise VcfixError(f"refusing to restore from {run_dir}: its backup is not complete "
                          "and intact; nothing was changed", details=problems,
                          exit_code=EXIT_FAILED)
-    inventory = (manifest.get("counts") or {}).get("inventory") or {}
     return Backup(run_dir, entries, {str(k): list(v) for k, v in inventory.items()}, before)

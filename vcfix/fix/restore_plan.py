@@ -179,13 +179,16 @@ def plan_vmca(backup: Backup, current: Mapping[str, Optional[bytes]]) -> List[Ac
     return actions
 
 
-def certificate_set(diagnosis: Mapping[str, Any]) -> Set[Tuple[str, str]]:
-    """(id, thumbprint) of every certificate of a ``diagnose --json`` document."""
+def certificate_set(diagnosis: Mapping[str, Any]) -> Set[Tuple[str, str, str]]:
+    """(id, thumbprint, serial) of every certificate of a ``diagnose --json`` document
+    (serial empty when an older vcfix wrote it)."""
     items = list(diagnosis.get("certificates") or []) + list(diagnosis.get("sts") or [])
-    return {(str(c.get("id")), str(c.get("sha1"))) for c in items}
+    return {(str(c.get("id")), str(c.get("sha1")), str(c.get("serial", ""))) for c in items}
 
 
 def differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> List[str]:
     was, now = certificate_set(before), certificate_set(after)
-    return ([f"missing: {i} ({t})" for i, t in sorted(was - now)]
-            + [f"not there before: {i} ({t})" for i, t in sorted(now - was)])
+    if not any(serial for _i, _t, serial in was):  # written without serials: compare the rest
+        now = {(i, t, "") for i, t, _s in now}
+    return ([f"missing: {i} (sha1 {t}, serial {s or '?'})" for i, t, s in sorted(was - now)]
+            + [f"not there before: {i} (sha1 {t}, serial {s})" for i, t, s in sorted(now - was)])

@@ -5,7 +5,7 @@ Refuses a run directory whose backup is incomplete or altered
 (:mod:`vcfix.fix.restore_plan`), shows every command, asks (``--yes`` unattended),
 runs them in order under the fix lock, stops at the first failure saying what was and
 was not put back, restarts every service and diagnoses again: the certificates
-(ids and thumbprints) must be those of the run's ``diagnosis-before.json``.
+(ids, thumbprints and serials) must be those of the run's ``diagnosis-before.json``.
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def check(say: Say, appliance: Appliance, runner: Runner, before: Dict[str, Any]
     after = examine(appliance, runner=runner).to_json()
     missing = differences(before, after)
     if not missing:
-        say("Restored: the certificates (ids and thumbprints) are those of "
+        say("Restored: the certificates (ids, thumbprints and serials) are those of "
             "diagnosis-before.json.")
         return EXIT_OK
     say("The certificates differ from diagnosis-before.json:")

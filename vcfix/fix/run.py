@@ -7,6 +7,7 @@ A dry run goes through the same path and stops where the first change would be.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from dataclasses import dataclass
@@ -179,7 +180,8 @@ def execute(ctx: StepContext, before: Diagnosis, collected: Collected, steps: Se
     finally:
         ctx.runner.observer = None
         rundir.event("run_finished", exit_code=code, outcome=outcome, ok=code == EXIT_OK)
-        write_summary(rundir, header, report, follow_ups)
+        with contextlib.suppress(OSError):  # never hide why the run ended
+            write_summary(rundir, header, report, follow_ups)
 
 
 def run_steps(ctx: StepContext, steps: Sequence[Step], plan: Sequence[StepKind],
