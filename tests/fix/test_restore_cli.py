@@ -139,3 +139,12 @@ def test_a_damaged_run_dir_is_refused_before_anything(damage: str, tmp_path: Pat
     err = capsys.readouterr().err
     assert "refusing to restore" in err and "nothing was changed" in err
     assert len(read_calls(root)) == calls  # not even read
+
+
+@pytest.mark.parametrize("scenario", ["healthy", "stale-root"])
+def test_scenarios_without_a_fix_leave_nothing_to_restore(scenario: str, tmp_path: Path,
+                                                          fixed_clock: dt.datetime) -> None:
+    root = fast_lab(tmp_path, scenario)
+    fix(root, tmp_path)
+    assert not (tmp_path / "state" / "runs").exists()  # no step ran: no run directory
+    assert not tool_calls(root, "certificate-manager") and not tool_calls(root, "fixsts.sh")
