@@ -30,6 +30,7 @@ COMMANDS = (
     "vcfix.commands.fix",
     "vcfix.commands.answers",
     "vcfix.commands.preupgrade",
+    "vcfix.commands.restore",
 )
 
 WIZARD_COMMAND = "fix"

@@ -16,8 +16,8 @@ TOP_KEYS = {"schema_version", "vcfix_version", "checked_at", "status", "exit_cod
             "node", "warn_days", "certificates", "sts", "skipped_stores", "skipped_entries",
             "plan", "findings", "caveats", "services"}
 CERT_KEYS = {"id", "store", "alias", "entry_type", "group", "role", "status", "days_left",
-             "in_use", "subject", "issuer", "issuer_id", "not_before", "not_after", "sha1", "san",
-             "is_ca", "self_signed", "chain_complete", "signs", "also_signs"}
+             "in_use", "subject", "issuer", "issuer_id", "not_before", "not_after", "sha1",
+             "serial", "san", "is_ca", "self_signed", "chain_complete", "signs", "also_signs"}
 DOC = Path(__file__).resolve().parents[2] / "docs" / "diagnose-json.md"
 
 

@@ -47,7 +47,7 @@ def test_sts_step_replaces_restarts_and_checks(tmp_path: Path, fixed_clock: dt.d
     assert ["--stop", "--all"] in sc and ["--start", "--all"] in sc
     assert sc.index(["--stop", "--all"]) < sc.index(["--start", "--all"])
     run = only_run_dir(tmp_path / "state")
-    exports = list((run / "backup").glob("fixsts__*.ldif"))
+    exports = list((run / "backup").glob("step1-sts.*.ldif"))
     assert exports and b"userCertificate::" in exports[0].read_bytes()
     assert not files_containing(tmp_path / "state", PASSWORD)
     (script_call,) = tool_calls(root, "fixsts.sh")
@@ -73,6 +73,10 @@ def test_root_expired_runs_sts_reset_all_sts(tmp_path: Path, fixed_clock: dt.dat
     out = capsys.readouterr().out
     assert "Step 2 of 3: reset-all" in out and "Step 3 of 3: sts" in out
     assert final_plan(root, capsys) == ["remove-unused-root"]  # the old root: for the operator
+    backup = only_run_dir(tmp_path / "state") / "backup"  # the second fixsts kept its own
+    first = (backup / "step1-sts.old_TenantCredential-1.ldif").read_bytes()
+    second = (backup / "step3-sts.old_TenantCredential-1.ldif").read_bytes()
+    assert first != second
 
 
 def test_wrong_password_fails_without_change(tmp_path: Path, fixed_clock: dt.datetime,

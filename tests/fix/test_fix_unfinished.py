@@ -67,7 +67,7 @@ def unfinished_run(state: Path, supervisor_pid: int, ended: bool) -> Path:
     """A run killed during reset-all: events without run_finished, one job."""
     rundir = RunDir.create(state)
     rundir.event("run_started", steps=["reset-all", "sts"])
-    rundir.event("step_confirmed", step="reset-all")
+    rundir.event("step_started", step="reset-all")
     job = rundir.path / "jobs" / "01-reset-all"
     job.mkdir(parents=True)
     (job / "output.log").write_text("Status : 70% Completed [Stopping services...]\r"
@@ -128,11 +128,11 @@ def test_a_running_fix_is_not_an_interrupted_one(tmp_path: Path,
 
 
 def test_running_step_is_the_last_confirmed_without_result() -> None:
-    assert running_step([{"event": "step_confirmed", "step": "sts"},
-                         {"event": "step_result", "step": "sts"},
-                         {"event": "step_confirmed", "step": "reset-all"}]) == "reset-all"
-    assert running_step([{"event": "step_confirmed", "step": "sts"},
-                         {"event": "step_result", "step": "sts"}]) is None
+    assert running_step([{"event": "step_started", "step": "sts"},
+                         {"event": "step_finished", "step": "sts"},
+                         {"event": "step_started", "step": "reset-all"}]) == "reset-all"
+    assert running_step([{"event": "step_started", "step": "sts"},
+                         {"event": "step_finished", "step": "sts"}]) is None
 
 
 def test_sigterm_during_a_step_lets_it_finish_and_starts_no_further_step(

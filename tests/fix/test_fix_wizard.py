@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -71,6 +72,10 @@ def test_declining_the_step_changes_nothing(tmp_path: Path) -> None:
     assert child.exitstatus == 1
     assert not tool_calls(root, "certificate-manager")
     assert lab_state.load(root)["vecs"] == before
+    (run,) = (root / "var/lib/vcfix/runs").iterdir()
+    last = json.loads((run / "events.jsonl").read_text().splitlines()[-1])
+    assert (last["event"], last["outcome"], last["exit_code"]) == ("run_finished", "declined", 1)
+    assert "| mode | interactive |" in (run / "summary.md").read_text()
 
 
 def test_ctrl_c_during_the_replacement_does_not_kill_certificate_manager(tmp_path: Path) -> None:

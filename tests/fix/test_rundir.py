@@ -112,15 +112,49 @@ def test_diagnosis_files_are_private_and_redacted(tmp_path: Path, now: dt.dateti
 def test_backup_files_are_private_with_a_manifest(tmp_path: Path, now: dt.datetime) -> None:
     run = make(tmp_path, now)
     pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
-    path = run.backup("MACHINE_SSL_CERT.pem", pem, source="vecs-cli entry getcert")
+    path = run.backup("MACHINE_SSL_CERT.pem", pem, source="vecs-cli entry getcert",
+                      kind="vecs-cert", store="MACHINE_SSL_CERT")
     run.backup("notes.txt", f"password {SECRET}".encode(), source="test")
     assert mode(path) == 0o600
     assert path.read_text() == pem
     assert SECRET not in (run.path / "backup" / "notes.txt").read_text()
     manifest = json.loads((run.path / "backup" / "manifest.json").read_text())
     assert mode(run.path / "backup" / "manifest.json") == 0o600
-    assert [e["file"] for e in manifest] == ["MACHINE_SSL_CERT.pem", "notes.txt"]
-    assert manifest[0]["sha256"] == hashlib.sha256(pem.encode()).hexdigest()
-    assert manifest[0]["source"] == "vecs-cli entry getcert"
-    with pytest.raises(ValueError):
-        run.backup("../escape", "x", source="test")
+    assert manifest["complete"] is False
+    entries = manifest["entries"]
+    assert [e["file"] for e in entries] == ["MACHINE_SSL_CERT.pem", "notes.txt"]
+    assert entries[0]["sha256"] == hashlib.sha256(pem.encode()).hexdigest()
+    assert entries[0]["source"] == "vecs-cli entry getcert"
+    assert entries[0]["kind"] == "vecs-cert" and entries[0]["store"] == "MACHINE_SSL_CERT"
+    run.backup_complete(vecs_entries=1)
+    manifest = json.loads((run.path / "backup" / "manifest.json").read_text())
+    assert manifest["complete"] is True and manifest["counts"] == {"vecs_entries": 1}
+    for bad in ("../escape", ".hidden", "manifest.json"):
+        with pytest.raises(ValueError):
+            run.backup(bad, "x", source="test")
+
+
+def test_a_backup_file_is_never_overwritten(tmp_path: Path, now: dt.datetime) -> None:
+    run = make(tmp_path, now)
+    run.backup("step1-sts.old_TenantCredential-1.ldif", "first", source="fixsts")
+    with pytest.raises(VcfixError, match="nothing was overwritten"):
+        run.backup("step1-sts.old_TenantCredential-1.ldif", "second", source="fixsts")
+    assert (run.path / "backup" / "step1-sts.old_TenantCredential-1.ldif").read_text() == "first"
+
+
+def test_transcript_headers_and_commands(tmp_path: Path, fixed_clock: dt.datetime) -> None:
+    run = make(tmp_path, fixed_clock)
+    run.header("step 1 of 1: sts: /bin/bash /root/fixsts.sh")
+    run.command("service-control --stop --all", 0, "Performing stop operation on service x...\n",
+                keep=True)
+    run.command("vecs-cli entry getkey --store s --alias a", 0,
+                "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n", keep=False)
+    lines = (run.path / "transcript.log").read_text().splitlines()
+    stamp = "2026-06-01T12:00:00Z"
+    assert lines == [
+        f"{stamp} vcfix| ==== step 1 of 1: sts: /bin/bash /root/fixsts.sh ====",
+        f"{stamp} cmd  | service-control --stop --all -> exit 0",
+        f"{stamp} out | Performing stop operation on service x...",
+        f"{stamp} cmd  | vecs-cli entry getkey --store s --alias a -> exit 0 "
+        "(3 lines of output, not kept)",
+    ]

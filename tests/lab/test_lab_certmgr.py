@@ -206,7 +206,10 @@ def test_options_3_6_8_in_a_row(tmp_path: Path, fixed_clock: dt.datetime,
         after6["vecs"]["MACHINE_SSL_CERT"][0]["cert"]  # type: ignore[index]
     for untouched in ("data-encipherment", "SMS"):
         assert end["vecs"][untouched] == start["vecs"][untouched]
-    assert end["vmdir"] == start["vmdir"]  # the STS signing certificate is never touched
+    sts = ("tenant_credentials", "trusted_chains")  # the STS signing certificate: untouched
+    assert {k: end["vmdir"][k] for k in sts} == {k: start["vmdir"][k] for k in sts}
+    assert end["vmdir"]["trusted_certs"] == [*start["vmdir"]["trusted_certs"],
+                                             end["vmca"]["cert"]]  # option 8 publishes it
     assert_secret_kept(root, run.text)
 
 

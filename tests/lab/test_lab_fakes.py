@@ -19,7 +19,7 @@ from cryptography import x509
 
 from vcfix.lab import state as lab_state
 from vcfix.lab.build import create_lab
-from vcfix.lab.fakes import FAKES, common, vecs_cli, vmafd_cli
+from vcfix.lab.fakes import FAKES, common, vecs_text, vmafd_cli
 from vcfix.lab.fakes.common import read_calls
 
 TENANT = "cn=vsphere.local,cn=Tenants,cn=IdentityManager,cn=Services,dc=vsphere,dc=local"
@@ -118,7 +118,7 @@ def test_vecs_text_dump_has_openssl_dates(lab: Path) -> None:
 
 def test_vecs_text_dates_are_padded_like_openssl(lab: Path) -> None:
     when = dt.datetime(2029, 4, 6, 11, 57, 19, tzinfo=dt.timezone.utc)
-    assert vecs_cli._openssl_date(when) == "Apr  6 11:57:19 2029 GMT"
+    assert vecs_text._openssl_date(when) == "Apr  6 11:57:19 2029 GMT"
     done = run(lab, "vecs-cli", "entry", "list", "--store", "TRUSTED_ROOTS", "--text")
     dates = re.findall(r"^ {12}Not After : \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4} GMT$",
                        done.stdout, re.MULTILINE)

@@ -28,6 +28,7 @@ TOOLS: Dict[str, Tuple[str, ...]] = {
     "service-control": ("/usr/bin/service-control",),
     "lwregshell": ("/opt/likewise/bin/lwregshell",),
     "ldapsearch": ("/opt/likewise/bin/ldapsearch", "/usr/bin/ldapsearch"),
+    "ldapmodify": ("/opt/likewise/bin/ldapmodify", "/usr/bin/ldapmodify"),
     "vdcrepadmin": ("/usr/lib/vmware-vmdir/bin/vdcrepadmin",),
     "vdcadmintool": ("/usr/lib/vmware-vmdir/bin/vdcadmintool",),
     "lstool": (
@@ -47,6 +48,8 @@ FILES: Dict[str, str] = {
     "fixsts_default": "/root/fixsts.sh",
     "state_dir": "/var/lib/vcfix",
     "lock_dir": "/run",  # the fix lock (see vcfix.appliance.lock)
+    "vmca_root_cert": "/var/lib/vmware/vmca/root.cer",
+    "vmca_root_key": "/var/lib/vmware/vmca/privatekey.pem",
 }
 
 NODE_TYPES = ("embedded", "infrastructure", "management")

@@ -18,7 +18,7 @@ from vcfix.appliance.runner import display, minimal_env, tail
 from vcfix.errors import VcfixError
 from vcfix.redact import Redactor
 
-PROMPT = re.compile(r"(?i)\bpassword:[ \t]*$")
+PROMPT = re.compile(r"(?i)\bpassword(?: for \S+)?:[ \t]*$")  # dir-cli names the login
 PROMPT_TIMEOUT = 30.0
 DEFAULT_TIMEOUT = 120.0
 SEARCH_WINDOW = 8192  # the prompt ends the output: never search a 50 MB line whole

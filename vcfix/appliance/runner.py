@@ -78,6 +78,8 @@ class Runner:
     def __init__(self, appliance: Appliance, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.appliance = appliance
         self.timeout = timeout
+        # Told of every finished call (the fix's transcript records them); None: nobody.
+        self.observer: Optional[Callable[[Completed], None]] = None
 
     def argv(self, tool: str, args: Sequence[str]) -> List[str]:
         return [str(self.appliance.tool(tool)), *args]
@@ -123,6 +125,8 @@ class Runner:
             raise VcfixError(f"'{display(argv)}' printed more than {MAX_OUTPUT >> 20} MiB; "
                              "vcfix did not read the rest and ignored its output")
         done = Completed(tuple(argv), proc.returncode, out, err)
+        if self.observer is not None:
+            self.observer(done)
         if check and proc.returncode != 0:
             raise VcfixError(
                 f"'{done.command}' failed with exit code {proc.returncode}",
@@ -178,7 +182,10 @@ class Runner:
         if time.monotonic() >= deadline and proc.returncode != 0:
             raise VcfixError(f"'{display(argv)}' did not finish within {limit:g} s",
                              details=tail("".join(lines)))
-        return Completed(tuple(argv), proc.returncode, "".join(lines), "")
+        done = Completed(tuple(argv), proc.returncode, "".join(lines), "")
+        if self.observer is not None:
+            self.observer(done)
+        return done
 
 
 class _Capture:

@@ -72,9 +72,26 @@ def run(args: argparse.Namespace) -> int:
         steps = list(answers.steps)
     prompter = make_prompter(unattended=args.answers is not None, assume_yes=args.yes)
     options = FixOptions(
+        command_line=command_line(args),
         root=args.root, answers=answers, prompter=prompter,
         style=Style(use_color(sys.stdout, args.no_color)), steps=steps,
         dry_run=args.dry_run, state_dir=args.state_dir, prompt_timeout=args.prompt_timeout,
         step_timeout=args.step_timeout,
     )
     return run_fix(options)
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command as given, rebuilt from its options (vcfix takes no secret on it)."""
+    words = ["vcfix"]
+    if str(args.root) != "/":
+        words += ["--root", str(args.root)]
+    words.append("fix")
+    for flag, value in (("--answers", args.answers), ("--steps", ",".join(args.steps or [])),
+                        ("--state-dir", args.state_dir),
+                        ("--prompt-timeout", args.prompt_timeout),
+                        ("--step-timeout", args.step_timeout)):
+        if value:
+            words += [flag, str(value)]
+    words += [flag for flag, on in (("--yes", args.yes), ("--dry-run", args.dry_run)) if on]
+    return " ".join(words)

@@ -39,6 +39,7 @@ class CertFacts:
     ski: Optional[bytes]
     aki: Optional[bytes]
     self_signed: bool  # self-issued and verified with its own key
+    serial: str = ""  # lower-case hex, no colons, as `openssl x509 -serial` shows it (any case)
 
 
 def load_pem(pem: str, where: str = "certificate") -> x509.Certificate:
@@ -111,6 +112,7 @@ def facts(cert: x509.Certificate) -> CertFacts:
         ski=ski(cert),
         aki=aki(cert),
         self_signed=signed_by(cert, cert),
+        serial=format(cert.serial_number, "x"),
     )
 
 

@@ -122,6 +122,7 @@ def cert_json(record: CertRecord) -> Dict[str, Any]:
         "not_before": clock.iso(facts.not_before),
         "not_after": clock.iso(facts.not_after),
         "sha1": facts.sha1,
+        "serial": facts.serial,
         "san": list(facts.sans),
         "is_ca": facts.is_ca,
         "self_signed": facts.self_signed,

@@ -57,6 +57,9 @@ class CertificateManagerStep(StepKind):
         ]
         return f"Run certificate-manager option {book.option} now?", details
 
+    def command(self, ctx: StepContext) -> str:
+        return f"certificate-manager option {self.playbook.option}"
+
     def run(self, ctx: StepContext, step: Step) -> StepOutcome:
         assert ctx.rundir is not None
         argv = [str(ctx.appliance.tool("certificate-manager"))]

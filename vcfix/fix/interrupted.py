@@ -75,12 +75,12 @@ def fix_running(state_dir: Path) -> bool:
 
 
 def running_step(events: List[Dict[str, Any]]) -> Optional[str]:
-    """The step confirmed last and without a result yet."""
+    """The step started last and not finished yet."""
     current = None
     for event in events:
-        if event.get("event") == "step_confirmed":
+        if event.get("event") == "step_started":
             current = event.get("step")
-        elif event.get("event") in ("step_result", "step_declined") and event.get("step"):
+        elif event.get("event") in ("step_finished", "step_declined") and event.get("step"):
             current = None
     return str(current) if current else None
 

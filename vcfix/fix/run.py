@@ -7,31 +7,28 @@ A dry run goes through the same path and stops where the first change would be.
 
 from __future__ import annotations
 
-import datetime as dt
-import signal
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
 
-from vcfix import clock
+from vcfix import __version__
 from vcfix.answers.answer_file import Answers
 from vcfix.appliance.lock import FixLock
 from vcfix.appliance.paths import Appliance
 from vcfix.appliance.runner import Runner
-from vcfix.diagnose.collect import Collected, collect
-from vcfix.diagnose.examine import examine, judge_collected
+from vcfix.diagnose.collect import collect
+from vcfix.diagnose.examine import judge_collected
 from vcfix.diagnose.model import Diagnosis
 from vcfix.diagnose.plan import Step
 from vcfix.diagnose.report import render_plan
-from vcfix.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, VcfixError
-from vcfix.fix.backup import backup_vecs
+from vcfix.errors import EXIT_FAILED, EXIT_OK, VcfixError
 from vcfix.fix.certool import certool_defaults
-from vcfix.fix.dialog.session import hangup_deferred, hangup_received
+from vcfix.fix.dialog.session import hangup_deferred
+from vcfix.fix.execute import execute
 from vcfix.fix.explain import (
     check_lines,
     outage_lines,
     refusal_details,
-    stopped_lines,
     vcfix_command,
 )
 from vcfix.fix.interrupted import report_unfinished
@@ -46,9 +43,10 @@ from vcfix.fix.review import (
 )
 from vcfix.fix.rundir import RunDir
 from vcfix.fix.sso_check import verify_sso_password
-from vcfix.fix.step import StepContext, StepKind, StepOutcome
+from vcfix.fix.step import StepContext, StepKind
 from vcfix.fix.steps import step_kinds
-from vcfix.fix.verify import EXECUTABLE_STEPS, verify
+from vcfix.fix.summary import Header
+from vcfix.fix.verify import EXECUTABLE_STEPS
 from vcfix.redact import MASK, Redactor
 from vcfix.ui.prompts import Prompter
 from vcfix.ui.style import Style
@@ -66,20 +64,7 @@ class FixOptions:
     prompt_timeout: Optional[float] = None
     step_timeout: Optional[float] = None
     thresholds: Thresholds = field(default_factory=Thresholds)  # /storage/log free space
-
-
-@dataclass
-class RunEnd:
-    """What ``run_finished`` records (written in a ``finally``, whatever happens)."""
-
-    exit_code: int = EXIT_FAILED
-    outcome: str = "step_failed"
-    ok: bool = False
-    problems: List[str] = field(default_factory=list)
-
-    def fields(self) -> Dict[str, Any]:
-        return {"exit_code": self.exit_code, "outcome": self.outcome, "ok": self.ok,
-                "problems": self.problems}
+    command_line: str = "vcfix fix"  # as typed, for the record (vcfix takes no secret there)
 
 
 def run_fix(opts: FixOptions) -> int:
@@ -154,19 +139,11 @@ def run_fix(opts: FixOptions) -> int:
         ctx.rundir = rundir
         rundir.event("preflight", checks=[c.to_json() for c in checks])
         say(f"\nRun directory: {rundir.path}")
-        end = RunEnd()
-        try:
-            with hangup_deferred():  # SIGHUP/SIGTERM: the running tool finishes, then we stop
-                end.exit_code = execute(ctx, before, collected, runnable, plan, rundir, end)
-            return end.exit_code
-        except KeyboardInterrupt:
-            end.exit_code, end.outcome = EXIT_INTERRUPTED, "interrupted"
-            raise
-        except VcfixError as exc:
-            end.exit_code = exc.exit_code
-            raise
-        finally:
-            rundir.event("run_finished", **end.fields())
+        header = Header(before.node.pnid, before.node.version, before.node.node_type,
+                        before.node.domain, __version__, opts.command_line,
+                        opts.prompter.interactive, str(rundir.path))
+        with hangup_deferred():  # SIGHUP/SIGTERM: the running tool finishes, then we stop
+            return execute(ctx, before, collected, runnable, plan, rundir, header)
 
 
 def select_steps(plan: Sequence[Step], requested: Optional[Sequence[str]]) -> List[Step]:
@@ -207,91 +184,3 @@ def show_dry_run(ctx: StepContext, steps: Sequence[Step], plan: Sequence[StepKin
         for prompt, answer in kind.describe(ctx):
             ctx.say(f"    {prompt} -> {answer}")
     ctx.say(f"\n(secrets are shown as {MASK})")
-
-
-def execute(ctx: StepContext, before: Diagnosis, collected: Collected, steps: Sequence[Step],
-            plan: Sequence[StepKind], rundir: RunDir, end: RunEnd) -> int:
-    say = ctx.say
-    rundir.write_diagnosis("before", before.to_json())
-    rundir.event("run_started", steps=[s.step for s in steps])
-    say(f"Backed up {backup_vecs(ctx.runner, rundir, collected.stores)} VECS certificates and keys "
-        f"to {rundir.path / 'backup'}")
-    outcomes: List[StepOutcome] = []
-    done: List[str] = []
-    names = [s.step for s in steps]
-    running: Optional[str] = None  # the confirmed step, while it runs
-    try:
-        for index, step in enumerate(steps):
-            kind = plan[index]
-            question, details = kind.confirmation(ctx, step)
-            say(f"\nStep {index + 1} of {len(steps)}: {step.step}")
-            if not ctx.prompter.confirm(step.step, question, details):
-                say(f"Step '{step.step}' declined: stopping here, nothing more is changed.")
-                say("\n".join(stopped_lines(ctx.appliance.root, done, names[index:],
-                                            f"step '{step.step}' declined")))
-                rundir.event("step_declined", step=step.step)
-                outcomes.append(StepOutcome(False, f"{step.step}: declined by the operator"))
-                end.outcome = "declined"
-                break
-            rundir.event("step_confirmed", step=step.step)
-            running = step.step
-            outcome = kind.run(ctx, step)
-            running = None
-            rundir.event("step_result", step=step.step, ok=outcome.ok, summary=outcome.summary)
-            outcomes.append(outcome)
-            done += [f"{step.step} ({outcome.summary})"] if outcome.ok else []
-            say(outcome.summary)
-            for line in outcome.details:
-                say(f"  {line}")
-            if not outcome.ok:
-                break
-            signum = hangup_received()
-            if signum and index + 1 < len(steps):
-                name = signal.Signals(signum).name
-                say(f"vcfix received {name}: {step.step} finished; no further step is started.")
-                say("\n".join(stopped_lines(ctx.appliance.root, done, names[index + 1:],
-                                            f"vcfix received {name}")))
-                rundir.event("stopped_by_signal", signal=name, next_step=steps[index + 1].step)
-                outcomes.append(StepOutcome(False, f"{steps[index + 1].step}: not started "
-                                            f"({name})"))
-                end.outcome = "interrupted"
-                break
-    except KeyboardInterrupt:
-        why = "interrupted (Ctrl-C)" + (f" while '{running}' ran: it may have changed part "
-                                        "of the appliance" if running else "")
-        say("\n".join(stopped_lines(ctx.appliance.root, done, names[len(done):], why)))
-        raise
-    if hangup_received() and not all(o.ok for o in outcomes):
-        end.outcome = "interrupted"  # the signal stopped a step before its change, or the next
-    say("\nDiagnosing again...")
-    after = examine(ctx.appliance, runner=ctx.runner)
-    rundir.write_diagnosis("after", after.to_json())
-    return final_report(ctx, outcomes, after, rundir, clock.now(), end)
-
-
-def final_report(ctx: StepContext, outcomes: Sequence[StepOutcome], after: Diagnosis,
-                 rundir: RunDir, when: dt.datetime, end: Optional[RunEnd] = None) -> int:
-    say = ctx.say
-    result = verify(after)
-    all_ok = all(o.ok for o in outcomes) and result.ok
-    end = end or RunEnd()
-    end.ok, end.problems = all_ok, list(result.problems)
-    if end.outcome == "step_failed":  # not declined or interrupted
-        end.outcome = ("verified" if all_ok else "step_failed"
-                       if not all(o.ok for o in outcomes) else "not_verified")
-    end.exit_code = EXIT_OK if all_ok else EXIT_FAILED
-    say("\nResult")
-    for outcome in outcomes:
-        say(f"  {'ok    ' if outcome.ok else 'FAILED'} {outcome.summary}")
-    for problem in result.problems:
-        say(f"  not fixed: {problem}")
-    follow_ups = [f for o in outcomes if o.ok for f in o.follow_ups]
-    if follow_ups:
-        say("\nWhat to do next")
-        say("\n".join(f"  - {f}" for f in dict.fromkeys(follow_ups)))
-    if result.leftovers:
-        say("\nLeft for you (not failures)")
-        say("\n".join(f"  - {item}" for item in result.leftovers))
-    verdict = "the fix verified" if all_ok else "the fix did NOT verify"
-    say(f"\n{verdict} at {clock.iso(when)}. Run directory: {rundir.path}")
-    return EXIT_OK if all_ok else EXIT_FAILED

@@ -1,12 +1,11 @@
 """The record of one ``vcfix fix`` run: ``<state-dir>/runs/<UTC timestamp>/``.
 
 - ``transcript.log``: everything the tools printed and what vcfix sent, one
-  timestamped line each (``out``, ``sent``, ``vcfix`` notes); ``\\r`` redraws
-  become separate lines.
-- ``events.jsonl``: one JSON object per event (step started, prompt matched,
-  answer sent, progress, result).
-- ``diagnosis-before.json`` / ``diagnosis-after.json``, and ``backup/`` with a
-  ``manifest.json``.
+  timestamped line each (``out``, ``sent``, ``cmd`` for a command run outside a
+  dialog, ``vcfix`` notes and step headers); ``\\r`` redraws become separate lines.
+- ``events.jsonl``: one JSON object per fact (docs/run-record.md).
+- ``diagnosis-before.json`` / ``diagnosis-after.json``, ``summary.md``, and
+  ``backup/`` with a ``manifest.json``.
 
 Directories are 0700 and files 0600. Everything written passes through the
 run's :class:`~vcfix.redact.Redactor`, so no secret it knows reaches the disk.
@@ -31,6 +30,8 @@ TRANSCRIPT = "transcript.log"
 EVENTS = "events.jsonl"
 BACKUP = "backup"
 MANIFEST = "manifest.json"
+MANIFEST_FORMAT = 1
+SUMMARY = "summary.md"
 
 
 def _mkdir_private(path: Path) -> None:
@@ -110,6 +111,20 @@ class RunDir:
         self.flush_output()
         self._write_lines("vcfix", [text])
 
+    def header(self, text: str) -> None:
+        """A section header (one per step, per service restart): ``==== text ====``."""
+        self.note(f"==== {text} ====")
+
+    def command(self, command: str, exit_code: int, output: str, *, keep: bool) -> None:
+        """A vendor command run outside a dialog: its line and exit code, and its output
+        when ``keep`` (service-control); other outputs hold certificates and keys."""
+        self.flush_output()
+        lines = [line for line in output.splitlines() if line.strip()]
+        shown = "" if keep else f" ({len(lines)} lines of output, not kept)"
+        self._write_lines("cmd  ", [f"{command} -> exit {exit_code}{shown}"])
+        if keep:
+            self._write_lines("out ", lines)
+
     def flush_output(self) -> None:
         """Write the pending partial output line (a prompt waiting for its answer)."""
         text = self._partial + self._stream.flush()
@@ -150,26 +165,52 @@ class RunDir:
             raise ValueError(when)
         return self.write_json(f"diagnosis-{when}.json", data)
 
+    def write_text(self, name: str, text: str) -> Path:
+        """A text file of the run (``summary.md``), redacted, 0600."""
+        path = self.path / name
+        _write_private(path, self.redactor.redact(text).encode("utf-8"))
+        return path
+
     # -- backups --------------------------------------------------------------------------
 
-    def backup(self, name: str, data: Union[str, bytes], *, source: str) -> Path:
-        """Keep a copy of ``data`` (e.g. a certificate exported from VECS) in backup/."""
-        if not name or "/" in name or name.startswith("."):
+    def backup(self, name: str, data: Union[str, bytes], *, source: str,
+               **meta: Any) -> Path:
+        """Keep a copy of ``data`` in backup/ under a new name (never overwritten), with a
+        manifest entry: file, source, SHA-256, size, time and ``meta`` (kind, store...)."""
+        if not name or "/" in name or name.startswith(".") or name == MANIFEST:
             raise ValueError(f"bad backup name {name!r}")
         raw = data.encode("utf-8") if isinstance(data, str) else data
         raw = self.redactor.redact_bytes(raw)
+        manifest = self.manifest()
         path = self.path / BACKUP / name
+        if any(e.get("file") == name for e in manifest["entries"]) or path.exists():
+            raise VcfixError(f"the backup already holds {name}: two items would share one "
+                             "file; nothing was overwritten")
         _write_private(path, raw)
-        manifest_path = self.path / BACKUP / MANIFEST
-        entries: List[Dict[str, Any]] = []
-        if manifest_path.exists():
-            entries = json.loads(manifest_path.read_text(encoding="utf-8"))
-        entries = [e for e in entries if e.get("file") != name]
-        entries.append({"file": name, "source": self.redactor.redact(source),
-                        "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw),
-                        "time": clock.iso(clock.now())})
-        _write_private(manifest_path, (json.dumps(entries, indent=2) + "\n").encode("utf-8"))
+        manifest["entries"].append({
+            "file": name, "source": self.redactor.redact(source), **meta,
+            "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw),
+            "time": clock.iso(clock.now())})
+        self._save_manifest(manifest)
         return path
+
+    def backup_complete(self, **counts: Any) -> None:
+        """Mark the backup taken before the first change as complete (manifest)."""
+        manifest = self.manifest()
+        manifest["complete"] = True
+        manifest["counts"] = counts
+        self._save_manifest(manifest)
+
+    def manifest(self) -> Dict[str, Any]:
+        path = self.path / BACKUP / MANIFEST
+        if not path.exists():
+            return {"format": MANIFEST_FORMAT, "complete": False, "entries": []}
+        data: Dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+        return data
+
+    def _save_manifest(self, manifest: Dict[str, Any]) -> None:
+        text = json.dumps(manifest, indent=2) + "\n"
+        _write_private(self.path / BACKUP / MANIFEST, text.encode("utf-8"))
 
 
 class _Sink:

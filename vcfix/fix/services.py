@@ -144,6 +144,7 @@ def run_all(runner: Runner, action: str, on_progress: Callable[[str], None],
     status = job.status()
     code = status.get("exit_status")
     rundir.event("job_ended", job=job.path.name, exit_status=code, signal=status.get("signal"))
+    rundir.command(display(argv), code if isinstance(code, int) else -1, stdout, keep=True)
     failed = bool(_FAILED.search(stdout)) or code != 0
     if not failed:
         return ServiceResult(True, action)

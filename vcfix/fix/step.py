@@ -34,6 +34,7 @@ class StepContext:
     prompt_timeout: Optional[float] = None
     step_timeout: Optional[float] = None
     rundir: Optional[RunDir] = None  # None in a dry run
+    step_number: int = 0  # the running step's number (1 = first), for per-step records
     say: Callable[[str], None] = print
     memo: Dict[str, str] = field(default_factory=dict)  # what was asked once per run
 
@@ -67,6 +68,10 @@ class StepKind:
 
     def run(self, ctx: StepContext, step: Step) -> StepOutcome:
         raise NotImplementedError
+
+    def command(self, ctx: StepContext) -> str:
+        """The command the step runs, for the record (no secret)."""
+        return self.name
 
 
 def child_env(redactor: Redactor) -> Dict[str, str]:

@@ -10,13 +10,16 @@ this node and reads the STS certificate again.
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Callable, List, Optional, Tuple
 
+from vcfix import clock
 from vcfix.appliance.paths import FILES
 from vcfix.diagnose.examine import examine
 from vcfix.diagnose.plan import Step
 from vcfix.errors import EXIT_USAGE, VcfixError
+from vcfix.fix.backup import encode
 from vcfix.fix.dialog.driver import describe_dialog, run_dialog
 from vcfix.fix.dialog.match import check_answers
 from vcfix.fix.dialog.playbook import load
@@ -45,6 +48,7 @@ class StsStep(StepKind):
     def __init__(self) -> None:
         self.playbook = load("fixsts")
         self.script: Optional[Path] = None
+        self.began = 0.0
 
     # -- before anything changes ------------------------------------------------------------
     def prerequisites(self, ctx: StepContext) -> None:
@@ -121,10 +125,14 @@ class StsStep(StepKind):
         ]
         return f"Run {self.script} now?", details
 
+    def command(self, ctx: StepContext) -> str:
+        return f"{BASH} {self.script}"
+
     # -- the change ---------------------------------------------------------------------------
     def run(self, ctx: StepContext, step: Step) -> StepOutcome:
         assert ctx.rundir is not None and self.script is not None
         script = self.runnable_copy(ctx)
+        self.began = time.time()  # exports older than this are from an earlier run
         progress = Progress("fixsts.sh")
         try:
             result = run_dialog(
@@ -144,12 +152,17 @@ class StsStep(StepKind):
         ctx.say(f"fixsts.sh finished; {kept} LDIF export(s) copied to the run's backup.")
         for action in ("stop", "start"):
             ctx.say(f"service-control --{action} --all ...")
+            ctx.rundir.header(f"service-control --{action} --all (after fixsts.sh)")
+            started = clock.iso(clock.now())
             shown = Progress(f"service-control --{action}")
             try:
                 services = run_all(ctx.runner, action, shown.line, rundir=ctx.rundir,
                                    on_wait=_show_wait(shown))
             finally:
                 shown.done()
+            ctx.rundir.event("service_control", action=action, ok=services.ok,
+                             started=started, failed_service=services.failed_service,
+                             error=services.error)
             if not services.ok:
                 name = services.failed_service or "a service"
                 return StepOutcome(False, f"fixsts.sh replaced the STS certificate, but "
@@ -175,14 +188,21 @@ class StsStep(StepKind):
         return copy
 
     def keep_exports(self, ctx: StepContext) -> int:
+        """Copy fixsts.sh's LDIF exports to ``backup/step<N>-sts.<name>`` (one set per
+        sts step: a second fixsts never overwrites the first one's)."""
         assert ctx.rundir is not None
         folder = ctx.appliance.file("fixsts_dir")
-        kept = 0
+        kept = []
         for path in sorted(folder.glob("*.ldif")) if folder.is_dir() else []:
-            ctx.rundir.backup(f"fixsts__{path.name}", path.read_bytes(),
+            if path.stat().st_mtime < self.began - 1:
+                continue
+            name = f"step{ctx.step_number}-sts.{encode(path.stem)}.ldif"
+            ctx.rundir.backup(name, path.read_bytes(), kind="sts-ldif",
+                              step=ctx.step_number, original=path.name,
                               source=f"fixsts.sh export {FILES['fixsts_dir']}/{path.name}")
-            kept += 1
-        return kept
+            kept.append(name)
+        ctx.rundir.event("sts_exports", number=ctx.step_number, files=kept)
+        return len(kept)
 
     def check(self, ctx: StepContext) -> StepOutcome:
         after = examine(ctx.appliance, runner=ctx.runner)

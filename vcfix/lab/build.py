@@ -22,6 +22,7 @@ import vcfix
 from vcfix import clock
 from vcfix.errors import VcfixError
 from vcfix.lab import state as lab_state
+from vcfix.lab import vmca_files
 from vcfix.lab.fakes import FAKES, fake_path
 from vcfix.lab.fakes.lwregshell import domain_dn
 from vcfix.lab.fakes.service_control import default_services
@@ -186,6 +187,8 @@ def _write_layout(root: Path, state: lab_state.State) -> None:
         path.write_text(text, encoding="utf-8")
     (root / "var/log/vmware/vmcad").mkdir(parents=True, exist_ok=True)
     (root / "storage/log").mkdir(parents=True, exist_ok=True)  # where the real logs live
+    if state["node_type"] != "management":  # VMCA runs on the PSC of such a node
+        vmca_files.write(root, state)
     lab_state.lab_dir(root).mkdir(parents=True, exist_ok=True)
     lab_state.calls_log_path(root).write_text("", encoding="utf-8")
 

@@ -217,7 +217,8 @@ def thumbprint(cert: x509.Certificate) -> str:
 def regenerate_root(state: lab_state.State, vmca_name: str, now: dt.datetime) -> pki.Issued:
     """A new VMCA root (ten years, new key) with the old subject, O = ``vmca_name``.
 
-    It becomes ``state["vmca"]`` and is added to TRUSTED_ROOTS; the old root stays there.
+    It becomes ``state["vmca"]``, is added to TRUSTED_ROOTS and published to VMDIR
+    (``state["vmdir"]["trusted_certs"]``); the old root stays in both.
     """
     rdns = []
     for rdn in current_root(state).cert.subject.rdns:
@@ -231,6 +232,8 @@ def regenerate_root(state: lab_state.State, vmca_name: str, now: dt.datetime) ->
     roots.append({"alias": thumbprint(root.cert), "type": lab_state.TRUSTED_CERT,
                   "cert": root.cert_pem, "key": None})
     state["vmca"] = {"cert": root.cert_pem, "key": root.key_pem}
+    vmdir = state.setdefault("vmdir", {})  # option 8 publishes the new root to VMDIR
+    vmdir["trusted_certs"] = [*vmdir.get("trusted_certs", []), root.cert_pem]
     return root
 
 

@@ -236,6 +236,7 @@ def make_certificates(scenario: Scenario, *, now: dt.datetime, pnid: str, domain
             "tenant_credentials": [{"cn": "TenantCredential-1", "certs": chain,
                                     "key": sts.key_pem}],
             "trusted_chains": [{"cn": "TrustedCertChain-1", "certs": list(chain)}],
+            "trusted_certs": [r.cert_pem for r in roots],  # dir-cli trustedcert publish
         },
         "vmca": {"cert": root.cert_pem, "key": root.key_pem},
     }

@@ -170,7 +170,7 @@ def test_option3_success_with_progress_redrawn_by_carriage_returns(tmp_path: Pat
     assert f"sent| {MASK}" in run.transcript
     assert "out | Status : 35% Completed [Replacing Machine SSL Cert...]" in run.transcript
     names = [e["event"] for e in run.events]
-    assert names[0] == "step_started" and names[-1] == "step_result"
+    assert names[0] == "tool_started" and names[-1] == "tool_finished"
     assert {"event": "answer_sent", "prompt": "password", "answer": MASK}.items() <= \
         next(e for e in run.events if e.get("prompt") == "password"
              and e["event"] == "answer_sent").items()

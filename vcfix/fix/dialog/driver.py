@@ -109,7 +109,7 @@ class _Session(DialogSession):
 
     def run(self, argv: List[str], env: Optional[Mapping[str, str]],
             cwd: Optional[str]) -> DialogResult:
-        self.event("step_started", playbook=self.pb.id, command=display(argv))
+        self.event("tool_started", playbook=self.pb.id, command=display(argv))
         self.child = DetachedChild.start(self.rundir.path, self.pb.id, argv, env=env, cwd=cwd)
         self.event("job_started", job=self.child.job.path.name)
         self.child.logfile_read = self.rundir.transcript_sink()  # what the tool prints only
@@ -132,12 +132,12 @@ class _Session(DialogSession):
         except BaseException as exc:  # e.g. MissingAnswer: end the tool, then re-raise
             if self.result is None:
                 self.end_tool()
-                self.event("step_aborted", error=str(exc) or type(exc).__name__)
+                self.event("tool_aborted", error=str(exc) or type(exc).__name__)
             raise
         finally:
             self.rundir.flush_output()
         r = self.result
-        self.event("step_result", ok=r.ok, reason=r.reason, failure_kind=r.failure_kind,
+        self.event("tool_finished", ok=r.ok, reason=r.reason, failure_kind=r.failure_kind,
                    rolled_back=r.rolled_back, exit_status=r.exit_status)
         return r
 

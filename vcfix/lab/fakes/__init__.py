@@ -19,6 +19,7 @@ FAKES: Dict[str, Tuple[str, str]] = {
     "vmafd-cli": ("/usr/lib/vmware-vmafd/bin/vmafd-cli", "vmafd_cli"),
     "lwregshell": ("/opt/likewise/bin/lwregshell", "lwregshell"),
     "ldapsearch": ("/opt/likewise/bin/ldapsearch", "ldapsearch"),
+    "ldapmodify": ("/opt/likewise/bin/ldapmodify", "ldapmodify"),
     "service-control": ("/usr/bin/service-control", "service_control"),
     "certificate-manager": ("/usr/lib/vmware-vmca/bin/certificate-manager",
                             "certificate_manager"),

@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from vcfix import clock
 from vcfix.lab import state as lab_state
+from vcfix.lab import vmca_files
 from vcfix.lab.fakes import certmgr_dialog as d
 from vcfix.lab.fakes.certmgr_dialog import Console, EndOfInput, log
 from vcfix.lab.fakes.common import error, fake_tool, load_state
@@ -187,6 +188,8 @@ def _work(option: int, progress: _Progress, root: Path, values: Dict[str, str],
         if step.action:
             with lab_state.transaction(root) as current:
                 done = reissue.apply(current, step.action, option, fields, clock.now())
+                if step.action == "root":
+                    vmca_files.write(root, current)
             log(root, f"{step.message} done: {', '.join(done) or 'nothing to do'}")
         pause(step.seconds * speed)
     progress.end()
@@ -210,6 +213,8 @@ def _rollback(option: int, progress: _Progress, root: Path, saved: Dict[str, Any
         log(root, line)
     with lab_state.transaction(root) as current:
         reissue.restore(current, saved)
+        if option == 8:
+            vmca_files.write(root, current)
     pause(ROLLBACK_SECONDS * speed)
     for line, level in ((ROLLBACK_DONE, "INFO"), (failure, "ERROR")):
         progress.console.say(line)

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable, Dict, List, Sequence
 
 from vcfix.lab import state as lab_state
+from vcfix.lab import vmca_files
 from vcfix.lab.fakes.common import FakeError, error, fake_tool, load_state, out
 
 TOOL = "service-control"
@@ -189,6 +190,9 @@ def _start(state: lab_state.State, names: List[str], lab_root: Path) -> int:
             if name in pending:
                 continue  # still StartPending: service-control gives up on it below
             changes.set(name, RUNNING, seconds)
+            if name == vmca_files.SERVICE:  # vmcad reads its root files when it starts
+                with lab_state.transaction(lab_root) as current:
+                    vmca_files.load(lab_root, current)
             _say(f"Successfully started service {name}")
     finally:
         changes.save()

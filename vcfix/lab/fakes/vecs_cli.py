@@ -1,7 +1,12 @@
 """Fake ``vecs-cli``: the VMware Endpoint Certificate Store, read from the lab state.
 
 Supported: ``store list``; ``entry list --store S [--text]``;
-``entry getcert --store S --alias A [--output FILE]``; ``entry getkey`` (same options).
+``store create --name S``; ``entry getcert --store S --alias A [--output FILE]``;
+``entry getkey`` (same options);
+``entry create --store S --alias A --cert FILE [--key FILE]`` (a Private Key entry with
+``--key``, else a Trusted Cert; the store is created if needed; an existing alias is
+error 183); ``entry delete --store S --alias A [-y]`` (without ``-y`` it asks
+``Warning: This operation will delete entry [A] from store [S] Do you wish to continue? (y/n) :``).
 Output as in docs/lab.md and the vendor reference: ``Label :<TAB>value`` lines
 (spaces instead of TABs when the state setting ``vecs_spaces`` is true).
 """
@@ -9,6 +14,7 @@ Output as in docs/lab.md and the vendor reference: ``Label :<TAB>value`` lines
 from __future__ import annotations
 
 import errno
+import sys
 from pathlib import Path
 from typing import Any, Dict, List, Sequence
 
@@ -21,30 +27,37 @@ from vcfix.lab.fakes.common import (
     service_running,
     split_options,
 )
+from vcfix.lab.fakes.vecs_text import text_dump as _text_dump
 
 TOOL = "vecs-cli"
-_VALUE_OPTIONS = ("--store", "--alias", "--output", "--server", "--upn", "--password")
+_VALUE_OPTIONS = ("--store", "--alias", "--output", "--server", "--upn", "--password",
+                  "--cert", "--key", "--name")
 
 # Lightwave error codes used here.
 ERROR_FILE_NOT_FOUND = 2
 ERROR_ACCESS_DENIED = 5
 ERROR_CANNOT_CONNECT_VMAFD = 20
 ERROR_INVALID_PARAMETER = 87
+ERROR_ALREADY_EXISTS = 183
 ERROR_OBJECT_NOT_FOUND = 4312
 _ERROR_NAMES = {
     ERROR_FILE_NOT_FOUND: "ERROR_FILE_NOT_FOUND",
     ERROR_ACCESS_DENIED: "ERROR_ACCESS_DENIED",
     ERROR_CANNOT_CONNECT_VMAFD: "ERROR_CANNOT_CONNECT_VMAFD",
     ERROR_INVALID_PARAMETER: "ERROR_INVALID_PARAMETER",
+    ERROR_ALREADY_EXISTS: "ERROR_ALREADY_EXISTS",
     ERROR_OBJECT_NOT_FOUND: "ERROR_OBJECT_NOT_FOUND",
 }
 
 USAGE = (
     "Usage: vecs-cli { arguments }\n"
     "    store list\n"
+    "    store create --name <name>\n"
     "    entry list --store <name> [--text]\n"
     "    entry getcert --store <name> --alias <alias> [--output <file>]\n"
-    "    entry getkey --store <name> --alias <alias> [--output <file>]"
+    "    entry getkey --store <name> --alias <alias> [--output <file>]\n"
+    "    entry create --store <name> --alias <alias> --cert <file> [--key <file>]\n"
+    "    entry delete --store <name> --alias <alias> [-y]"
 )
 
 
@@ -69,7 +82,7 @@ def main(argv: Sequence[str], lab_root: Path) -> int:
     if not service_running(state, "vmafdd"):
         raise failure(ERROR_CANNOT_CONNECT_VMAFD)
     sep = " " if lab_state.setting(state, "vecs_spaces") else "\t"
-    command = tuple(words)
+    command = tuple(w for w in words if w != "-y")
     if command == ("store", "list"):
         out("".join(f"{name}\n" for name in state.get("vecs", {})))
         return 0
@@ -95,7 +108,51 @@ def main(argv: Sequence[str], lab_root: Path) -> int:
         else:
             out(pem)
         return 0
+    if command == ("store", "create") and "--name" in values:
+        with lab_state.transaction(lab_root) as current:
+            current.setdefault("vecs", {}).setdefault(values["--name"], [])
+        return 0
+    if command == ("entry", "create") and {"--store", "--alias", "--cert"} <= set(values):
+        return _create(lab_root, values)
+    if command == ("entry", "delete") and {"--store", "--alias"} <= set(values):
+        return _delete(lab_root, values["--store"], values["--alias"], "-y" in argv)
     raise failure(ERROR_INVALID_PARAMETER, usage=True)
+
+
+def _read(path: str, marker: str) -> str:
+    try:
+        text = Path(path).read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise failure(ERROR_FILE_NOT_FOUND) from exc
+    if marker not in text:
+        raise failure(ERROR_INVALID_PARAMETER)
+    return _ends_with_newline(text)
+
+
+def _create(lab_root: Path, values: Dict[str, str]) -> int:
+    cert = _read(values["--cert"], "BEGIN CERTIFICATE")
+    key = _read(values["--key"], "PRIVATE KEY") if "--key" in values else None
+    kind = lab_state.PRIVATE_KEY if key else lab_state.TRUSTED_CERT
+    with lab_state.transaction(lab_root) as current:
+        entries = current.setdefault("vecs", {}).setdefault(values["--store"], [])
+        if any(e.get("alias") == values["--alias"] for e in entries):
+            raise failure(ERROR_ALREADY_EXISTS)
+        entries.append({"alias": values["--alias"], "type": kind, "cert": cert, "key": key})
+    return 0
+
+
+def _delete(lab_root: Path, store: str, alias: str, yes: bool) -> int:
+    if not yes:
+        out(f"Warning: This operation will delete entry [{alias}] from store [{store}]\n"
+            "Do you wish to continue? (y/n) : ")
+        sys.stdout.flush()
+        if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+            return 0
+    with lab_state.transaction(lab_root) as current:
+        _entry(current, store, alias)
+        current["vecs"][store] = [e for e in current["vecs"][store]
+                                  if e.get("alias") != alias]
+    return 0
 
 
 def _store(state: lab_state.State, name: str) -> List[Dict[str, Any]]:
@@ -129,83 +186,3 @@ def _entry_list(entries: List[Dict[str, Any]], sep: str, *, text: bool) -> str:
 
 def _ends_with_newline(text: str) -> str:
     return text if text.endswith("\n") else text + "\n"
-
-
-# --text: an OpenSSL-style dump (the only caller that needs cryptography).
-
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-
-def _openssl_date(value: Any) -> str:
-    return (
-        f"{_MONTHS[value.month - 1]} {value.day:2d} "
-        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d} {value.year} GMT"
-    )
-
-
-def _openssl_name(name: Any) -> str:
-    return ", ".join(f"{a.rfc4514_attribute_name}={a.value}" for a in name)
-
-
-def _utc(obj: Any, attr: str) -> Any:
-    value = getattr(obj, attr + "_utc", None)  # cryptography >= 42
-    return value if value is not None else getattr(obj, attr)
-
-
-def _hex(data: bytes) -> str:
-    return ":".join(f"{b:02X}" for b in data)
-
-
-def _text_dump(pem: str) -> List[str]:
-    from cryptography import x509
-
-    if "X509 CRL" in pem:
-        crl = x509.load_pem_x509_crl(pem.encode("ascii"))
-        return [
-            "Certificate Revocation List (CRL):",
-            "        Version 2 (0x1)",
-            "    Signature Algorithm: sha256WithRSAEncryption",
-            f"        Issuer: {_openssl_name(crl.issuer)}",
-            f"        Last Update: {_openssl_date(_utc(crl, 'last_update'))}",
-            f"        Next Update: {_openssl_date(_utc(crl, 'next_update'))}",
-            "No Revoked Certificates.",
-        ]
-    cert = x509.load_pem_x509_certificate(pem.encode("ascii"))
-    serial = cert.serial_number.to_bytes((cert.serial_number.bit_length() + 8) // 8, "big")
-    lines = [
-        "Certificate:",
-        "    Data:",
-        "        Version: 3 (0x2)",
-        "        Serial Number:",
-        f"            {_hex(serial).lower()}",
-        "    Signature Algorithm: sha256WithRSAEncryption",
-        f"        Issuer: {_openssl_name(cert.issuer)}",
-        "        Validity",
-        f"            Not Before: {_openssl_date(_utc(cert, 'not_valid_before'))}",
-        f"            Not After : {_openssl_date(_utc(cert, 'not_valid_after'))}",
-        f"        Subject: {_openssl_name(cert.subject)}",
-        "        Subject Public Key Info:",
-        "            Public Key Algorithm: rsaEncryption",
-        f"                Public-Key: ({getattr(cert.public_key(), 'key_size', 0)} bit)",
-        "        X509v3 extensions:",
-    ]
-    for ext in cert.extensions:
-        value = ext.value
-        critical = " critical" if ext.critical else ""
-        if isinstance(value, x509.BasicConstraints):
-            lines += [f"            X509v3 Basic Constraints:{critical}",
-                      f"                CA:{'TRUE' if value.ca else 'FALSE'}"]
-        elif isinstance(value, x509.SubjectKeyIdentifier):
-            lines += ["            X509v3 Subject Key Identifier: ",
-                      f"                {_hex(value.digest)}"]
-        elif isinstance(value, x509.AuthorityKeyIdentifier) and value.key_identifier:
-            lines += ["            X509v3 Authority Key Identifier: ",
-                      f"                keyid:{_hex(value.key_identifier)}"]
-        elif isinstance(value, x509.SubjectAlternativeName):
-            names = [f"DNS:{n}" for n in value.get_values_for_type(x509.DNSName)]
-            lines += ["            X509v3 Subject Alternative Name: ",
-                      f"                {', '.join(names)}"]
-    lines.append("    Signature Algorithm: sha256WithRSAEncryption")
-    signature = cert.signature
-    lines += [f"         {signature[i:i + 18].hex(':')}" for i in range(0, len(signature), 18)]
-    return lines
