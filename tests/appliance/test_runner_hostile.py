@@ -7,8 +7,8 @@ Real scripts on disk stand in for the tools; each records what it can see
 from __future__ import annotations
 
 import os
-import time
 import stat
+import time
 from pathlib import Path
 
 import pytest
