@@ -15,7 +15,7 @@ from fixlab import PASSWORD, answer_file, fast_lab
 
 from vcfix import cli
 from vcfix.errors import VcfixError
-from vcfix.fix import run as fix_run
+from vcfix.fix import execute as fix_execute
 from vcfix.fix.interrupted import find_unfinished, running_step
 from vcfix.fix.rundir import RunDir
 
@@ -36,7 +36,7 @@ def last_events(tmp_path: Path) -> List[Dict[str, Any]]:
 
 
 @pytest.mark.parametrize(("error", "code", "outcome"), [
-    (VcfixError("cannot read VECS"), 1, "step_failed"),
+    (VcfixError("cannot read VECS"), 1, "preflight_failed"),  # the backup: nothing changed
     (KeyboardInterrupt(), 130, "interrupted"),
 ])
 def test_run_finished_is_written_when_the_run_breaks_off(
@@ -44,10 +44,10 @@ def test_run_finished_is_written_when_the_run_breaks_off(
         fixed_clock: dt.datetime, monkeypatch: pytest.MonkeyPatch) -> None:
     root = fast_lab(tmp_path, "machine-ssl-expired")
 
-    def broken(*args: Any) -> int:
+    def broken(*args: Any, **kwargs: Any) -> str:
         raise error
 
-    monkeypatch.setattr(fix_run, "backup_vecs", broken)
+    monkeypatch.setattr(fix_execute, "backup_before_change", broken)
     assert fix(root, tmp_path) == code
     final = last_events(tmp_path)[-1]
     assert final["event"] == "run_finished"

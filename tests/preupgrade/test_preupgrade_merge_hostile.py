@@ -50,13 +50,22 @@ def test_a_good_pair_is_safe(tmp_path: Path, fixed_clock: dt.datetime,
     assert cli.main(["preupgrade", "--merge", *map(str, files)]) == 0
 
 
-@pytest.mark.parametrize("counter", ["changes_behind", "my_last_change"])
+@pytest.mark.parametrize("counter", ["my_last_change"])
 def test_negative_counters(counter: str, tmp_path: Path, fixed_clock: dt.datetime,
                            capsys: pytest.CaptureFixture[str]) -> None:
     one, two = saved(tmp_path, V1, V2), saved(tmp_path, V2, V1)
     edit(one, **{counter: -5})
     code, err = merge(capsys, str(one), str(two))
     assert code == 2 and "is negative" in err and str(one) in err
+
+
+def test_a_negative_changes_behind_is_judged_not_refused(
+        tmp_path: Path, fixed_clock: dt.datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    """vdcrepadmin's difference is signed ('Partner is -5 changes behind.'): never SAFE."""
+    one, two = saved(tmp_path, V1, V2), saved(tmp_path, V2, V1)
+    edit(one, changes_behind=-5)
+    assert cli.main(["preupgrade", "--merge", str(one), str(two)]) == 2  # NOT SAFE
+    assert "is negative" not in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("taken", "extra", "words"), [

@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import json
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -38,12 +38,10 @@ class RunEnd:
 
     exit_code: int = EXIT_FAILED
     outcome: str = "step_failed"
-    ok: bool = False
-    problems: List[str] = field(default_factory=list)
+    ok: bool = False  # what is left to fix is in the ``verification`` event
 
     def fields(self) -> Dict[str, Any]:
-        return {"exit_code": self.exit_code, "outcome": self.outcome, "ok": self.ok,
-                "problems": self.problems}
+        return {"exit_code": self.exit_code, "outcome": self.outcome, "ok": self.ok}
 
 
 def execute(ctx: StepContext, before: Diagnosis, collected: Collected, steps: Sequence[Step],
@@ -167,7 +165,7 @@ def final_report(ctx: StepContext, outcomes: Sequence[StepOutcome], after: Diagn
     all_ok = all(o.ok for o in outcomes) and result.ok
     rundir.event("verification", ok=result.ok, problems=result.problems,
                  leftovers=result.leftovers)
-    end.ok, end.problems = all_ok, list(result.problems)
+    end.ok = all_ok
     if end.outcome == "step_failed":  # not declined or interrupted
         end.outcome = ("verified" if all_ok else "step_failed"
                        if not all(o.ok for o in outcomes) else "not_verified")

@@ -27,7 +27,10 @@ MAX_DEPTH = 32
 CLOCK_SKEW = dt.timedelta(minutes=5)  # node clocks may differ this much (NTP-less labs)
 DEFAULT_MAX_AGE = dt.timedelta(hours=24)
 DEFAULT_MAX_SPREAD = dt.timedelta(hours=2)
-COUNTERS = ("changes_behind", "my_last_change", "partner_seen_change", "changes_behind_after")
+# Update sequence numbers never go below 0; "changes behind" is the tool's own signed
+# difference ("Partner is -5 changes behind." happens when the counters disagree) and is
+# judged by the rules, not refused here.
+COUNTERS = ("my_last_change", "partner_seen_change")
 
 
 def _usage(message: str) -> VcfixError:

@@ -19,8 +19,10 @@ def option8(tmp_path: Path, after: list) -> list:  # type: ignore[type-arg]
 
 def test_a_repeated_prompt_after_the_confirmation_but_before_progress_changed_nothing(
         tmp_path: Path) -> None:
-    """Option 8 asks Continue twice: stopping at the second changed nothing (no option 7)."""
-    run = drive(tmp_path, "reset-all", option8(tmp_path, SECOND + SECOND + [{"raw": STATUS_OK}]))
+    """Option 8 asks Continue twice (the playbook allows that); a third time is a repeat vcfix
+    stops at, and stopping there changed nothing (no option 7)."""
+    run = drive(tmp_path, "reset-all",
+                option8(tmp_path, SECOND * 3 + [{"raw": STATUS_OK}]))
     result = run.result
     assert not result.ok and result.failure_kind == "repeated"
     assert not result.operation_started
