@@ -138,6 +138,7 @@ class DialogSession:
             return False
         waiting = kind in AT_A_PROMPT and self.pb.progress is not None
         return not (waiting and self.scanner.last_progress is None)
+
     def hung_up(self, signum: int) -> None:
         """SIGHUP/SIGTERM: before the change, stop the tool; during it, let it finish."""
         name = signal.Signals(signum).name
