@@ -7,13 +7,12 @@ password file must be a small regular file that only its owner can read.
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 from typing import Callable
 
 import yaml
 
+from vcfix.appliance.safefs import read_small_file
 from vcfix.errors import VcfixError
 
 MAX_YAML = 1024 * 1024  # an answer file (or playbook) larger than this is refused
@@ -46,25 +45,4 @@ def check_shape(text: str, path: Path, what: str, exit_code: int) -> None:
 def read_password_file(ref: str, bad: Callable[[str], VcfixError]) -> str:
     """The content of a ``{file: PATH}`` password file: a regular file of at most 4 KiB
     that neither group nor others can read (opened without blocking: a FIFO is refused)."""
-    try:
-        fd = os.open(ref, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except OSError as exc:
-        raise bad(f"cannot read the password file {ref}: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise bad(f"the password file {ref} is not a regular file")
-        if info.st_size > MAX_PASSWORD_FILE:
-            raise bad(f"the password file {ref} is larger than {MAX_PASSWORD_FILE} bytes")
-        if info.st_mode & 0o044:
-            raise bad(f"the password file {ref} is readable by others (mode "
-                      f"{info.st_mode & 0o777:04o}): run 'chmod 600 {ref}'")
-        raw = os.read(fd, MAX_PASSWORD_FILE + 1)
-    except OSError as exc:
-        raise bad(f"cannot read the password file {ref}: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise bad(f"cannot read the password file {ref}: not UTF-8 text") from None
+    return read_small_file(ref, MAX_PASSWORD_FILE, "the password file", bad, private=True)

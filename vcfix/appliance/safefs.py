@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
-from typing import List
+from typing import Callable, List
 
 from vcfix.errors import EXIT_USAGE, VcfixError
 
@@ -97,3 +97,41 @@ def create_private(path: Path, mode: int = 0o600) -> int:
     """A new file at ``path`` opened for writing; fails if anything (a symlink, a file)
     is already there."""
     return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, mode)
+
+
+def read_small_file(path: str, limit: int, what: str, refuse: Callable[[str], VcfixError],
+                    *, private: bool = False) -> str:
+    """The UTF-8 text of ``what`` at ``path``: a regular file of at most ``limit`` bytes,
+    opened without blocking (a FIFO or a device is refused, never waited on) and never read
+    past ``limit``; ``private``: refused when group or others may read it. Each problem is
+    ``refuse(message)``, the message naming ``what`` and ``path``."""
+    size = f"{limit >> 20} MiB" if limit >= 1 << 20 else f"{limit} bytes"
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    except OSError as exc:
+        raise refuse(f"cannot read {what} {path}: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise refuse(f"{what} {path} is not a regular file")
+        if info.st_size > limit:
+            raise refuse(f"{what} {path} is larger than {size}")
+        if private and info.st_mode & 0o044:
+            raise refuse(f"{what} {path} is readable by others (mode "
+                         f"{info.st_mode & 0o777:04o}): run 'chmod 600 {path}'")
+        raw = b""
+        while len(raw) <= limit:  # a file that grows while read is cut at limit + 1
+            chunk = os.read(fd, limit + 1 - len(raw))
+            if not chunk:
+                break
+            raw += chunk
+    except OSError as exc:
+        raise refuse(f"cannot read {what} {path}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    if len(raw) > limit:
+        raise refuse(f"{what} {path} is larger than {size}")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise refuse(f"{what} {path} is not UTF-8 text") from None

@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import stat
 from pathlib import Path
 from typing import List, Sequence
 
+from vcfix.appliance.safefs import read_small_file
 from vcfix.clock import iso
 from vcfix.errors import EXIT_UNKNOWN, EXIT_USAGE, VcfixError
 from vcfix.preupgrade.snapshot import NodeSnapshot
@@ -39,28 +38,7 @@ def _usage(message: str) -> VcfixError:
 
 def read_snapshot(path: Path) -> NodeSnapshot:
     """One snapshot file, checked (see the module docstring); VcfixError exit 2."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
-    except OSError as exc:
-        raise _usage(f"cannot read snapshot {path}: {exc.strerror}") from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise _usage(f"snapshot {path} is not a regular file")
-        if info.st_size > MAX_SNAPSHOT:
-            raise _usage(f"snapshot {path} is larger than {MAX_SNAPSHOT >> 20} MiB")
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            raw = handle.read(MAX_SNAPSHOT + 1)
-    except OSError as exc:
-        raise _usage(f"cannot read snapshot {path}: {exc.strerror}") from None
-    finally:
-        os.close(fd)
-    if len(raw) > MAX_SNAPSHOT:
-        raise _usage(f"snapshot {path} is larger than {MAX_SNAPSHOT >> 20} MiB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _usage(f"snapshot {path} is not UTF-8 text") from None
+    text = read_small_file(str(path), MAX_SNAPSHOT, "snapshot", _usage)
     if nesting(text) > MAX_DEPTH:
         raise _usage(f"snapshot {path} is nested deeper than {MAX_DEPTH} levels")
     try:
