@@ -17,7 +17,7 @@ snapshot files) safe to print on a terminal: no escape sequence, no bidi overrid
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, List, Optional, Pattern, Tuple
+from typing import Any, Iterable, List, Match, Optional, Pattern, Tuple
 
 MASK = "********"
 
@@ -31,7 +31,7 @@ def escape_controls(text: str) -> str:
     return _CONTROLS.sub(_escape_one, text)
 
 
-def _escape_one(match: re.Match[str]) -> str:
+def _escape_one(match: Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
