@@ -153,3 +153,19 @@ def test_output_is_decoded_as_before(tmp_path: Path) -> None:
     tool(tmp_path, "printf 'a\\r\\nb\\rc\\377\\n'")
     done = Runner(Appliance(tmp_path), timeout=30).run("vecs-cli", [])
     assert done.stdout == "a\nb\nc\ufffd\n"
+
+
+def test_a_pty_tool_leaving_a_child_on_its_terminal_is_killed_with_it(tmp_path: Path) -> None:
+    """The child keeps the pty open, so no end of output ever comes: at the timeout vcfix
+    kills the tool's whole process group (its own session), not just the tool."""
+    pids = tmp_path / "pids"
+    path = tool(tmp_path, "printf 'password: '\nread pw\ntrap '' HUP\nsleep 60 &\n"
+                          f"echo $! > {pids}\necho done\nsleep 60")  # deaf to the hang-up
+    with pytest.raises(VcfixError, match="did not finish within 1 s"):
+        run_with_password([str(path)], "pw-answer", prompt_timeout=30, timeout=1)
+    child = int(pids.read_text())
+    for _ in range(100):  # SIGKILL is sent; the kernel may take a moment on a busy machine
+        if not Path(f"/proc/{child}").exists() or "Z" in _state(child):
+            break
+        time.sleep(0.05)
+    assert not Path(f"/proc/{child}").exists() or "Z" in _state(child)

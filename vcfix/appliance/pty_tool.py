@@ -9,7 +9,10 @@ the password masked, in case a tool echoes it; nothing is logged here.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import re
+import signal
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
@@ -92,6 +95,9 @@ def run_with_password(
                                  details=tail(_mask(printed, password)))
         child.wait()  # it printed everything (EOF): collect its exit status
     finally:
+        if child.exitstatus is None and child.signalstatus is None:  # not reaped: its pid
+            with contextlib.suppress(OSError):                       # is still its group's
+                os.killpg(child.pid, signal.SIGKILL)  # what it left running on its pty too
         child.close(force=True)  # after wait() this only closes the pty
     status = child.exitstatus if child.signalstatus is None else None
     return PtyResult(_mask(preamble, password), _mask(printed, password), status, prompted)
