@@ -95,8 +95,8 @@ def run_with_password(
                                  details=tail(_mask(printed, password)))
         child.wait()  # it printed everything (EOF): collect its exit status
     finally:
-        if child.exitstatus is None and child.signalstatus is None:  # not reaped: its pid
-            with contextlib.suppress(OSError):                       # is still its group's
+        if child.pid and child.exitstatus is None and child.signalstatus is None:
+            with contextlib.suppress(OSError):  # not reaped: its pid is still its group's
                 os.killpg(child.pid, signal.SIGKILL)  # what it left running on its pty too
         child.close(force=True)  # after wait() this only closes the pty
     status = child.exitstatus if child.signalstatus is None else None
