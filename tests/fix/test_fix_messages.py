@@ -56,7 +56,10 @@ def test_a_wrong_password_stops_before_certificate_manager(
     err = capsys.readouterr().err
     assert "nothing was changed" in err and "run again with the right password" in err
     assert not tool_calls(root, "certificate-manager")
-    assert not (tmp_path / "state").exists()
+    (run,) = list((tmp_path / "state" / "runs").iterdir())  # the refusal is on record
+    record = (run / "events.jsonl").read_text()
+    assert '"outcome": "preflight_failed"' in record and "Not-The-Passw0rd" not in record
+    assert "Not-The-Passw0rd" not in (run / "summary.md").read_text()
 
 
 def test_the_labs_ldapsearch_refuses_a_wrong_sso_password(tmp_path: Path) -> None:

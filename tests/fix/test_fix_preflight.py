@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 from typing import Any, List
 
@@ -100,7 +101,12 @@ def refused(root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> s
     assert "vcfix will not start the fix" in captured.err
     assert "nothing was changed" in captured.err
     assert not tool_calls(root, "certificate-manager") and not tool_calls(root, "fixsts.sh")
-    assert not (tmp_path / "state").exists()
+    (run,) = list((tmp_path / "state" / "runs").iterdir())  # the refusal is on record
+    events = [json.loads(line) for line in (run / "events.jsonl").read_text().splitlines()]
+    assert [e["event"] for e in events] == ["run_started", "preflight", "run_finished"]
+    assert (events[-1]["outcome"], events[-1]["exit_code"]) == ("preflight_failed", 1)
+    assert "preflight_failed" in (run / "summary.md").read_text()
+    assert not list((run / "backup").rglob("*")) if (run / "backup").exists() else True
     return captured.out + captured.err
 
 

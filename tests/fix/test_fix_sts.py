@@ -99,7 +99,9 @@ def test_wrong_password_fails_without_change(tmp_path: Path, fixed_clock: dt.dat
     assert not any("Wrong-Passw0rd!" in arg for arg in binds[0]["argv"])  # a -y file, no -w
     sc = [c["argv"] for c in tool_calls(root, "service-control")]
     assert sc == [["--status", "--all"]]  # no restart
-    assert not (tmp_path / "state").exists()
+    (run,) = list((tmp_path / "state" / "runs").iterdir())  # only the refusal's record
+    assert {p.name for p in run.iterdir()} <= {"events.jsonl", "summary.md", "transcript.log",
+                                               "backup"}
 
 
 def test_management_node_is_refused_before_anything(tmp_path: Path, fixed_clock: dt.datetime,

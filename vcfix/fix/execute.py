@@ -89,6 +89,21 @@ def execute(ctx: StepContext, before: Diagnosis, collected: Collected, steps: Se
             write_summary(rundir, header, report, follow_ups)
 
 
+def record_refusal(rundir: RunDir, before: Diagnosis, steps: Sequence[Step], header: Header,
+                   checks: Sequence[Dict[str, Any]], error: VcfixError) -> None:
+    """A run its preflight refused (nothing changed) still leaves its record: what was
+    planned, the checks, ``run_finished`` (``preflight_failed``) and ``summary.md``."""
+    assert before.node is not None
+    rundir.event("run_started", steps=[s.step for s in steps], node=before.node.to_json(),
+                 vcfix_version=header.vcfix_version, command_line=header.command_line,
+                 interactive=header.interactive)
+    rundir.event("preflight", checks=list(checks))
+    rundir.event("run_finished", exit_code=error.exit_code, outcome="preflight_failed",
+                 ok=False)
+    with contextlib.suppress(OSError):
+        write_summary(rundir, header, [f"vcfix: error: {error.one_line()}"], [])
+
+
 def run_steps(ctx: StepContext, steps: Sequence[Step], plan: Sequence[StepKind],
               rundir: RunDir, end: RunEnd) -> List[StepOutcome]:
     """Each step in turn after its confirmation; stops at a declined or failed one, and

@@ -24,7 +24,7 @@ from vcfix.diagnose.report import render_plan
 from vcfix.errors import EXIT_FAILED, EXIT_OK, VcfixError
 from vcfix.fix.certool import certool_defaults
 from vcfix.fix.dialog.session import hangup_deferred
-from vcfix.fix.execute import execute
+from vcfix.fix.execute import execute, record_refusal
 from vcfix.fix.explain import (
     check_lines,
     outage_lines,
@@ -32,7 +32,7 @@ from vcfix.fix.explain import (
     vcfix_command,
 )
 from vcfix.fix.interrupted import report_unfinished
-from vcfix.fix.preflight import Thresholds, failed
+from vcfix.fix.preflight import Check, Thresholds, failed
 from vcfix.fix.preflight import judge as judge_preflight
 from vcfix.fix.preflight_read import read_facts
 from vcfix.fix.review import (
@@ -96,11 +96,13 @@ def run_fix(opts: FixOptions) -> int:
                              vcfix_command(opts.root), opts.thresholds)
     say("\n".join(check_lines(checks)))
     if failed(checks) and not opts.dry_run:
-        raise VcfixError(
+        refusal = VcfixError(
             f"vcfix will not start the fix: {len(failed(checks))} check(s) failed; nothing "
             "was changed", details=refusal_details(checks),
             hint=f"do what each failed check says, then run '{vcfix_command(opts.root)} fix' "
             "again")
+        keep_refusal(opts, state_dir, before, runnable, checks, refusal)
+        raise refusal
     redactor = Redactor()
     ctx = StepContext(appliance, runner, prepare_answers(opts, appliance, runner, before),
                       opts.prompter, redactor, before.node, opts.prompt_timeout,
@@ -121,6 +123,8 @@ def run_fix(opts: FixOptions) -> int:
         if verify_sso_password(runner, ctx.answers, before.node, host or "localhost"):
             say("\nThe SSO password was verified (an LDAP bind to the directory).")
     except VcfixError as exc:
+        if not opts.dry_run:
+            keep_refusal(opts, state_dir, before, runnable, checks, exc, redactor)
         if not (opts.dry_run and failed(checks)):
             raise
         say(f"\nThe SSO password could not be verified: {exc.message}")  # e.g. vmdird down
@@ -144,6 +148,23 @@ def run_fix(opts: FixOptions) -> int:
                         opts.prompter.interactive, str(rundir.path))
         with hangup_deferred():  # SIGHUP/SIGTERM: the running tool finishes, then we stop
             return execute(ctx, before, collected, runnable, plan, rundir, header)
+
+
+def keep_refusal(opts: FixOptions, state_dir: Path, before: Diagnosis, steps: Sequence[Step],
+                 checks: Sequence[Check], error: VcfixError,
+                 redactor: Optional[Redactor] = None) -> None:
+    """Record a run refused before any change (a failed check, a wrong SSO password)."""
+    assert before.node is not None
+    try:
+        with FixLock(Appliance(opts.root).file("lock_dir")):
+            rundir = RunDir.create(state_dir, redactor or Redactor())
+            header = Header(before.node.pnid, before.node.version, before.node.node_type,
+                            before.node.domain, __version__, opts.command_line,
+                            opts.prompter.interactive, str(rundir.path))
+            record_refusal(rundir, before, steps, header, [c.to_json() for c in checks],
+                           error)
+    except (VcfixError, OSError):
+        pass  # no record (say, a state directory vcfix refuses): the refusal still stands
 
 
 def select_steps(plan: Sequence[Step], requested: Optional[Sequence[str]]) -> List[Step]:
