@@ -112,12 +112,16 @@ def test_a_hung_tool_and_its_children_are_killed(tmp_path: Path) -> None:
     with pytest.raises(VcfixError, match="did not finish within 1 s") as info:
         Runner(Appliance(tmp_path), timeout=1).run("vecs-cli", [])
     assert "started" in info.value.render()
-    child = int(pids.read_text())
-    for _ in range(100):  # SIGKILL is sent; the kernel may take a moment on a busy machine
-        if not Path(f"/proc/{child}").exists() or "Z" in _state(child):
-            break
+    assert_killed(int(pids.read_text()))
+
+
+def assert_killed(pid: int) -> None:
+    """``pid`` is gone or a zombie (SIGKILL was sent; a busy kernel may take a moment)."""
+    for _ in range(100):
+        if not Path(f"/proc/{pid}").exists() or "Z" in _state(pid):
+            return
         time.sleep(0.05)
-    assert not Path(f"/proc/{child}").exists() or "Z" in _state(child)
+    raise AssertionError(f"process {pid} still runs ({_state(pid)})")
 
 
 def _state(pid: int) -> str:
@@ -163,9 +167,4 @@ def test_a_pty_tool_leaving_a_child_on_its_terminal_is_killed_with_it(tmp_path: 
                           f"echo $! > {pids}\necho done\nsleep 60")  # deaf to the hang-up
     with pytest.raises(VcfixError, match="did not finish within 1 s"):
         run_with_password([str(path)], "pw-answer", prompt_timeout=30, timeout=1)
-    child = int(pids.read_text())
-    for _ in range(100):  # SIGKILL is sent; the kernel may take a moment on a busy machine
-        if not Path(f"/proc/{child}").exists() or "Z" in _state(child):
-            break
-        time.sleep(0.05)
-    assert not Path(f"/proc/{child}").exists() or "Z" in _state(child)
+    assert_killed(int(pids.read_text()))
