@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from vcfix.lab import state as lab_state
 from vcfix.lab.build import create_lab
@@ -27,6 +27,16 @@ def answer_file(tmp_path: Path, body: str = "", mode: int = 0o600) -> Path:
         "certificate:\n  aliases: [vcsa01]\n" + body)
     os.chmod(path, mode)
     return path
+
+
+def fix_cli(root: Path, tmp_path: Path, *extra: str, body: str = "",
+            state: Optional[Path] = None) -> int:
+    """``vcfix --root ROOT fix`` with :func:`answer_file` (plus ``body``) and the state
+    directory ``tmp_path/state`` (or ``state``); returns the exit code."""
+    from vcfix import cli
+
+    return cli.main(["--root", str(root), "fix", "--answers", str(answer_file(tmp_path, body)),
+                     "--state-dir", str(state or tmp_path / "state"), *extra])
 
 
 def tool_calls(root: Path, tool: str) -> List[Dict[str, Any]]:

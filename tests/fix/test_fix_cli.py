@@ -12,6 +12,7 @@ from fixlab import (
     answer_file,
     fast_lab,
     files_containing,
+    fix_cli,
     only_run_dir,
     tool_calls,
 )
@@ -27,8 +28,7 @@ def _password(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def fix(root: Path, tmp_path: Path, *extra: str) -> int:
-    return cli.main(["--root", str(root), "fix", "--answers", str(answer_file(tmp_path)),
-                     "--state-dir", str(tmp_path / "state"), *extra])
+    return fix_cli(root, tmp_path, *extra)
 
 
 def diagnosis(root: Path, capsys: pytest.CaptureFixture[str]) -> dict:  # type: ignore[type-arg]

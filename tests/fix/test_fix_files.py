@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
-from fixlab import PASSWORD, answer_file, fast_lab, tool_calls
+from fixlab import PASSWORD, answer_file, fast_lab, fix_cli, tool_calls
 
 from vcfix import cli
 from vcfix.appliance.lock import FixLock
@@ -57,8 +57,7 @@ def as_nobody(action: Callable[[], None]) -> None:
 
 
 def fix(root: Path, tmp_path: Path, state: Path, *extra: str) -> int:
-    return cli.main(["--root", str(root), "fix", "--answers", str(answer_file(tmp_path)),
-                     "--state-dir", str(state), "--yes", *extra])
+    return fix_cli(root, tmp_path, "--yes", *extra, state=state)
 
 
 def test_state_dir_planted_as_a_symlink_is_refused(shared: Path, tmp_path: Path,

@@ -7,9 +7,8 @@ import stat
 from pathlib import Path
 
 import pytest
-from fixlab import PASSWORD, answer_file, fast_lab, files_containing, only_run_dir
+from fixlab import PASSWORD, fast_lab, files_containing, fix_cli, only_run_dir
 
-from vcfix import cli
 from vcfix.lab import state as lab_state
 
 
@@ -29,8 +28,7 @@ def spy(tool: Path, record: Path) -> None:
 
 
 def fix(root: Path, tmp_path: Path) -> int:
-    return cli.main(["--root", str(root), "fix", "--answers", str(answer_file(tmp_path)),
-                     "--state-dir", str(tmp_path / "state"), "--yes"])
+    return fix_cli(root, tmp_path, "--yes")
 
 
 def test_no_child_sees_the_sso_password(tmp_path: Path, fixed_clock: dt.datetime,

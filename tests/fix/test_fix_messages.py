@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from fixlab import PASSWORD, answer_file, fast_lab, tool_calls
+from fixlab import PASSWORD, fast_lab, fix_cli, tool_calls
 from scripted import Scripted
 
 from vcfix import cli
@@ -33,8 +33,7 @@ def _password(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def fix(root: Path, tmp_path: Path, *extra: str) -> int:
-    return cli.main(["--root", str(root), "fix", "--answers", str(answer_file(tmp_path)),
-                     "--state-dir", str(tmp_path / "state"), *extra])
+    return fix_cli(root, tmp_path, *extra)
 
 
 def interactive(root: Path, tmp_path: Path, typed: list,  # type: ignore[type-arg]

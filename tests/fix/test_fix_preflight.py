@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any, List
 
 import pytest
-from fixlab import PASSWORD, answer_file, fast_lab, tool_calls
+from fixlab import PASSWORD, answer_file, fast_lab, fix_cli, tool_calls
 
 from vcfix import cli
 from vcfix.answers.answer_file import load_answer_file
@@ -29,8 +29,7 @@ def _password(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def fix(root: Path, tmp_path: Path, *extra: str) -> int:
-    return cli.main(["--root", str(root), "fix", "--answers", str(answer_file(tmp_path)),
-                     "--state-dir", str(tmp_path / "state"), *extra])
+    return fix_cli(root, tmp_path, *extra)
 
 
 def healthy_facts(**changes: Any) -> Facts:

@@ -7,7 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from fixlab import PASSWORD, answer_file, fast_lab, files_containing, only_run_dir, tool_calls
+from fixlab import (
+    PASSWORD,
+    fast_lab,
+    files_containing,
+    fix_cli,
+    only_run_dir,
+    tool_calls,
+)
 
 from vcfix import cli
 from vcfix.lab import state as lab_state
@@ -19,8 +26,7 @@ def _password(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def fix(root: Path, tmp_path: Path, *extra: str, body: str = "") -> int:
-    return cli.main(["--root", str(root), "fix", "--answers", str(answer_file(tmp_path, body)),
-                     "--state-dir", str(tmp_path / "state"), *extra])
+    return fix_cli(root, tmp_path, *extra, body=body)
 
 
 def sts_leaf(root: Path) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
-from fixlab import PASSWORD, answer_file, fast_lab
+from fixlab import PASSWORD, fast_lab, fix_cli
 
 from vcfix import cli
 from vcfix.errors import VcfixError
@@ -26,8 +26,7 @@ def _password(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def fix(root: Path, tmp_path: Path, *extra: str) -> int:
-    return cli.main(["--root", str(root), "fix", "--answers", str(answer_file(tmp_path)),
-                     "--yes", "--state-dir", str(tmp_path / "state"), *extra])
+    return fix_cli(root, tmp_path, "--yes", *extra)
 
 
 def last_events(tmp_path: Path) -> List[Dict[str, Any]]:

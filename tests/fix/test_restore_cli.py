@@ -8,7 +8,15 @@ from pathlib import Path
 from typing import Any, Dict, Set, Tuple
 
 import pytest
-from fixlab import PASSWORD, answer_file, fast_lab, files_containing, only_run_dir, tool_calls
+from fixlab import (
+    PASSWORD,
+    answer_file,
+    fast_lab,
+    files_containing,
+    fix_cli,
+    only_run_dir,
+    tool_calls,
+)
 
 from vcfix import cli
 from vcfix.lab import state as lab_state
@@ -21,8 +29,7 @@ def _password(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def fix(root: Path, tmp_path: Path) -> int:
-    return cli.main(["--root", str(root), "fix", "--answers", str(answer_file(tmp_path)),
-                     "--state-dir", str(tmp_path / "state"), "--yes"])
+    return fix_cli(root, tmp_path, "--yes")
 
 
 def restore(root: Path, tmp_path: Path, run: Path, *extra: str) -> int:

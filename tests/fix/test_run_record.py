@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import pytest
-from fixlab import PASSWORD, answer_file, fast_lab, only_run_dir, tool_calls
+from fixlab import PASSWORD, answer_file, fast_lab, fix_cli, only_run_dir, tool_calls
 
 from vcfix import __version__, cli
 from vcfix.fix.backup import decode, encode
@@ -25,8 +25,7 @@ def _password(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def fix(root: Path, tmp_path: Path, *extra: str) -> int:
-    return cli.main(["--root", str(root), "fix", "--answers", str(answer_file(tmp_path)),
-                     "--state-dir", str(tmp_path / "state"), "--yes", *extra])
+    return fix_cli(root, tmp_path, "--yes", *extra)
 
 
 def events(run: Path) -> List[Dict[str, Any]]:
