@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, Tuple
 
+from vcfix.appliance.transport import LOCAL, MAX_FILE, Transport
 from vcfix.errors import VcfixError
 
 ROOT_ENV = "VCFIX_ROOT"
@@ -36,6 +37,7 @@ TOOLS: Dict[str, Tuple[str, ...]] = {
         "/usr/lib/vmidentity/tools/scripts/lstool.py",
     ),
     "python": ("/usr/bin/python", "/usr/bin/python3"),  # runs lstool.py when not executable
+    "psql": ("/opt/vmware/vpostgres/current/bin/psql",),
 }
 
 # Files: name -> absolute path on the appliance.
@@ -61,9 +63,12 @@ def default_root() -> Path:
 
 @dataclass(frozen=True)
 class Appliance:
-    """A VCSA file system seen under ``root``."""
+    """A VCSA file system seen under ``root``, reached through ``transport`` (this machine
+    unless ``--host``): read its files with :meth:`read_bytes` / :meth:`read_text` /
+    :meth:`exists`, never with ``open`` or ``Path.read_*`` (they would look here)."""
 
     root: Path
+    transport: Transport = field(default=LOCAL, compare=False)
 
     def path(self, appliance_path: str) -> Path:
         """``appliance_path`` (absolute, as on a real VCSA) under the root."""
@@ -79,7 +84,7 @@ class Appliance:
         """
         candidates = [self.path(p) for p in TOOLS[name]]
         for candidate in candidates:
-            if candidate.exists():
+            if self.transport.exists(str(candidate)):
                 return candidate
         tried = ", ".join(str(c) for c in candidates)
         raise VcfixError(
@@ -87,7 +92,27 @@ class Appliance:
             hint=self._root_hint(),
         )
 
+    def read_bytes(self, appliance_path: str, limit: int = MAX_FILE) -> bytes:
+        """The file at ``appliance_path`` (under the root); ``OSError`` as ``open`` would."""
+        return self.transport.read_bytes(str(self.path(appliance_path)), limit)
+
+    def read_text(self, appliance_path: str, limit: int = MAX_FILE) -> str:
+        return self.read_bytes(appliance_path, limit).decode("utf-8", "replace")
+
+    def exists(self, appliance_path: str) -> bool:
+        return self.transport.exists(str(self.path(appliance_path)))
+
+    def is_file(self, appliance_path: str) -> bool:
+        return self.transport.is_file(str(self.path(appliance_path)))
+
+    @property
+    def where(self) -> str:
+        """The target in messages: "" here, " on root@vc1" over SSH."""
+        return f" on {self.transport.label}" if self.transport.remote else ""
+
     def _root_hint(self) -> str | None:
+        if self.transport.remote and str(self.root) == "/":
+            return f"is {self.transport.label} a vCenter Server Appliance?"
         if str(self.root) == "/":
             return "is this a vCenter Server Appliance? Use --root to point at an appliance root."
         return f"is {self.root} an appliance root (for example one made by 'vcfix lab create')?"
@@ -95,7 +120,7 @@ class Appliance:
     def node_type(self) -> str:
         path = self.file("node_type")
         try:
-            value = path.read_text(encoding="utf-8").strip()
+            value = self.read_text(FILES["node_type"]).strip()
         except OSError as exc:
             raise VcfixError(
                 f"cannot read the node type from {path}: {exc.strerror}", hint=self._root_hint()
@@ -108,7 +133,7 @@ class Appliance:
         """The appliance build from update.conf, e.g. ``7.0.3.01400``."""
         path = self.file("update_conf")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(self.read_text(FILES["update_conf"]))
         except OSError as exc:
             raise VcfixError(
                 f"cannot read the version from {path}: {exc.strerror}", hint=self._root_hint()

@@ -16,8 +16,9 @@ import signal
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
+from vcfix.appliance.environ import minimal_env
 from vcfix.appliance.parsers.vmdir import CredentialsRefused
-from vcfix.appliance.runner import display, minimal_env, tail
+from vcfix.appliance.runner import display, tail
 from vcfix.errors import VcfixError
 from vcfix.redact import Redactor
 

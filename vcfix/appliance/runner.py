@@ -21,7 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import IO, Any, Callable, List, Mapping, Optional, Sequence, Tuple
 
 from vcfix.appliance.paths import Appliance
 from vcfix.errors import DETAIL_WIDTH, VcfixError, clip
@@ -31,19 +31,7 @@ TAIL_LINES = 8
 MAX_OUTPUT = 32 * 1024 * 1024  # bytes kept of one stream; beyond it the output is refused
 LINE_MAX = 4096  # longest line handed on by stream() (the rest of the line is dropped)
 DRAIN_GRACE = 2.0  # after a kill, how long to wait for the output pipes to close
-ENV_KEEP = ("PATH", "LANG", "LC_ALL", "TERM", "HOME",
-            "VCFIX_NOW", "VCFIX_LAB_LATENCY_MS")  # the last two: rehearsal hooks, no secret
 NOT_SHOWN = "(its output is not shown: it may hold a secret)"
-
-
-def minimal_env(extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
-    """The environment a vendor tool gets: PATH, LANG/LC_ALL, TERM, HOME and VMWARE_*
-    from ours (and the lab's clock/latency hooks), plus ``extra``. Nothing else: no
-    VCFIX_SSO_PASSWORD, no token of the operator's shell."""
-    env = {k: v for k, v in os.environ.items() if k in ENV_KEEP or k.startswith("VMWARE_")}
-    env.setdefault("PATH", os.defpath)
-    env.update(extra or {})
-    return env
 
 
 @dataclass(frozen=True)
@@ -105,9 +93,10 @@ class Runner:
         argv = self.argv(tool, args)
         limit = self.timeout if timeout is None else timeout
         try:
+            local, local_env = self.appliance.transport.command(argv, env)
             proc = subprocess.Popen(
-                argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                env=minimal_env(env), start_new_session=True,
+                local, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                env=local_env, start_new_session=True,
             )
         except OSError as exc:
             raise VcfixError(f"cannot run '{display(argv)}': {exc.strerror}") from exc
@@ -155,10 +144,11 @@ class Runner:
         lines: List[str] = []
         kept = 0
         try:
+            local, local_env = self.appliance.transport.command(argv, env)
             proc = subprocess.Popen(
-                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                local, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                 stderr=subprocess.STDOUT, text=True, errors="replace",
-                env=minimal_env(env), start_new_session=True,
+                env=local_env, start_new_session=True,
             )
         except OSError as exc:
             raise VcfixError(f"cannot run '{display(argv)}': {exc.strerror}") from exc

@@ -106,7 +106,7 @@ def backup_vmca_root(appliance: Appliance, rundir: RunDir) -> int:
     for file_key, name, kind in VMCA_FILES:
         path = appliance.file(file_key)
         try:
-            data = path.read_bytes()
+            data = appliance.read_bytes(FILES[file_key])
         except OSError as exc:
             raise VcfixError(f"cannot read {path} ({exc.strerror}); nothing was changed, "
                              "because option 8 replaces the VMCA root and the backup would "

@@ -46,7 +46,7 @@ def parse_certool_cfg(text: str) -> Dict[str, str]:
 def certool_defaults(appliance: Appliance) -> Dict[str, str]:
     defaults = dict(VMWARE_DEFAULTS)
     try:
-        text = appliance.path(CERTOOL_CFG).read_text(encoding="utf-8", errors="replace")
+        text = appliance.read_text(CERTOOL_CFG)
     except OSError:
         return defaults
     defaults.update({k: v for k, v in parse_certool_cfg(text).items() if v})

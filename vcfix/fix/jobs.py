@@ -20,7 +20,8 @@ import time
 from pathlib import Path
 from typing import Any, BinaryIO, Dict, List, Mapping, Optional, Sequence
 
-from vcfix.appliance.runner import display, minimal_env
+from vcfix.appliance.environ import minimal_env
+from vcfix.appliance.runner import display
 from vcfix.errors import VcfixError
 from vcfix.fix.supervise import INPUT, OUTPUT, STATUS
 

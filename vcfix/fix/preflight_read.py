@@ -8,7 +8,6 @@ services); the rest is read here: the vmdir state (``echo 6 | vdcadmintool``, th
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Optional
 
@@ -64,15 +63,14 @@ def measure_space(appliance: Appliance, facts: Facts) -> None:
     """Free space of /storage/log (of its nearest existing parent when it is missing)."""
     folder: Path = appliance.path(LOG_DIR)
     shown = LOG_DIR
-    while not folder.exists() and folder != folder.parent:
+    while not appliance.transport.exists(str(folder)) and folder != folder.parent:
         folder = folder.parent
         shown = "/" + str(folder.relative_to(appliance.root)) if folder != appliance.root \
             else "/"
     try:
-        stat = os.statvfs(folder)
+        free, total = appliance.transport.free_space(str(folder))
     except OSError as exc:
         facts.log_error = exc.strerror or str(exc)
         return
     facts.log_measured = shown
-    facts.log_free = stat.f_bavail * stat.f_frsize
-    facts.log_total = stat.f_blocks * stat.f_frsize
+    facts.log_free, facts.log_total = free, total

@@ -12,8 +12,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 from vcfix.answers.answer_file import Answers
+from vcfix.appliance.environ import minimal_env
 from vcfix.appliance.paths import Appliance
-from vcfix.appliance.runner import Runner, minimal_env
+from vcfix.appliance.runner import Runner
 from vcfix.diagnose.model import NodeInfo
 from vcfix.diagnose.plan import Step
 from vcfix.fix.dialog.driver import DialogResult

@@ -10,9 +10,8 @@ this node and reads the STS certificate again.
 from __future__ import annotations
 
 import os
-import time
-from pathlib import Path
-from typing import Callable, List, Optional, Tuple
+from pathlib import Path, PurePosixPath
+from typing import Callable, Dict, List, Optional, Tuple
 
 from vcfix import clock
 from vcfix.appliance.paths import FILES
@@ -48,7 +47,7 @@ class StsStep(StepKind):
     def __init__(self) -> None:
         self.playbook = load("fixsts")
         self.script: Optional[Path] = None
-        self.began = 0.0
+        self.before: Dict[str, float] = {}  # the exports folder before fixsts ran
 
     # -- before anything changes ------------------------------------------------------------
     def prerequisites(self, ctx: StepContext) -> None:
@@ -77,7 +76,8 @@ class StsStep(StepKind):
         given = ctx.answers.peek(SCRIPT_KEY)
         path = (given or DEFAULT_SCRIPT).strip()
         script = ctx.appliance.path(path)
-        while ctx.prompter.interactive and given is None and not script.is_file():
+        files = ctx.appliance.transport
+        while ctx.prompter.interactive and given is None and not files.is_file(str(script)):
             ctx.say(f"fixsts.sh (VMware KB 76719) is not at {path}.")
             typed = ctx.prompter.ask(SCRIPT_KEY, "path of fixsts.sh (KB 76719) on the "
                                      "appliance (empty: stop)", False, "")
@@ -85,18 +85,19 @@ class StsStep(StepKind):
                 break
             path = typed.strip()
             script = ctx.appliance.path(path)
-        root, real = ctx.appliance.root.resolve(), script.resolve()
+        root = Path(files.realpath(str(ctx.appliance.root)))
+        real = Path(files.realpath(str(script)))
         if real != root and root not in real.parents:
             raise VcfixError(f"{SCRIPT_KEY} {path} resolves to {real}, outside the "
                              f"appliance root {root}; vcfix runs only a script on the appliance",
                              exit_code=EXIT_USAGE)
-        if not script.is_file():
+        if not files.is_file(str(script)):
             raise VcfixError(
                 f"fixsts.sh not found at {script}; nothing was changed",
                 hint="download fixsts.sh from VMware KB 76719 to the appliance and give its path "
                 f"as '{SCRIPT_KEY}' in the answer file (default {DEFAULT_SCRIPT})",
             )
-        if not os.access(script, os.R_OK):
+        if not files.readable(str(script)):
             raise VcfixError(f"fixsts.sh at {script} is not readable by this user")
         ctx.memo[SCRIPT_KEY] = str(script)
         return script
@@ -132,7 +133,9 @@ class StsStep(StepKind):
     def run(self, ctx: StepContext, step: Step) -> StepOutcome:
         assert ctx.rundir is not None and self.script is not None
         script = self.runnable_copy(ctx)
-        self.began = time.time()  # exports older than this are from an earlier run
+        # exports already there (unchanged) are from an earlier run; by listing, not by
+        # clock, so that an appliance clock that differs from ours does not matter
+        self.before = ctx.appliance.transport.list_files(str(ctx.appliance.file("fixsts_dir")))
         progress = Progress("fixsts.sh")
         try:
             result = run_dialog(
@@ -191,15 +194,16 @@ class StsStep(StepKind):
         """Copy fixsts.sh's LDIF exports to ``backup/step<N>-sts.<name>`` (one set per
         sts step: a second fixsts never overwrites the first one's)."""
         assert ctx.rundir is not None
-        folder = ctx.appliance.file("fixsts_dir")
+        found = ctx.appliance.transport.list_files(str(ctx.appliance.file("fixsts_dir")))
         kept = []
-        for path in sorted(folder.glob("*.ldif")) if folder.is_dir() else []:
-            if path.stat().st_mtime < self.began - 1:
+        for file_name, mtime in sorted(found.items()):
+            if not file_name.endswith(".ldif") or self.before.get(file_name) == mtime:
                 continue
+            path = PurePosixPath(FILES["fixsts_dir"]) / file_name
             name = f"step{ctx.step_number}-sts.{encode(path.stem)}.ldif"
-            ctx.rundir.backup(name, path.read_bytes(), kind="sts-ldif",
+            ctx.rundir.backup(name, ctx.appliance.read_bytes(str(path)), kind="sts-ldif",
                               step=ctx.step_number, original=path.name,
-                              source=f"fixsts.sh export {FILES['fixsts_dir']}/{path.name}")
+                              source=f"fixsts.sh export {path}")
             kept.append(name)
         ctx.rundir.event("sts_exports", number=ctx.step_number, files=kept)
         return len(kept)

@@ -1,0 +1,96 @@
+"""How vcfix reaches an appliance: the seam between "this machine" and "over SSH".
+
+Everything that touches the appliance goes through one :class:`Transport`, chosen once
+per target (:class:`LocalTransport` here, :class:`vcfix.appliance.ssh.transport.SshTransport`
+for ``--host``): starting a vendor tool (:meth:`Transport.command` turns an appliance
+command line into the local one that runs it), and reading, listing and writing the
+appliance's files. Modules above :mod:`vcfix.appliance` never ask which one they have.
+
+Paths given to a transport are absolute paths on the target (already under ``--root``).
+File errors are :class:`OSError` with the usual ``errno`` on both transports, so callers
+keep one ``except OSError`` and its ``strerror``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from vcfix.appliance.environ import minimal_env
+
+MAX_FILE = 4 * 1024 * 1024  # the largest appliance file vcfix reads whole (config, PEM)
+
+
+class Transport:
+    """The local appliance (vcfix runs on it). Subclasses reach another machine."""
+
+    remote = False
+    label = "this machine"  # for messages: "root@vc1.example.com" for a remote one
+
+    def command(self, argv: Sequence[str], env: Optional[Mapping[str, str]] = None, *,
+                cwd: Optional[str] = None, tty: bool = False) -> Tuple[List[str], Dict[str, str]]:
+        """The local argv and environment that run ``argv`` on the appliance with the
+        environment of :func:`minimal_env` plus ``env``. ``tty``: it needs a terminal (the
+        caller spawns the local command on a pty). ``cwd`` is applied by the caller here;
+        a remote transport changes directory on the target itself."""
+        return [str(a) for a in argv], minimal_env(env)
+
+    def local_cwd(self, cwd: Optional[str]) -> Optional[str]:
+        """The working directory for the local process that runs :meth:`command`."""
+        return cwd
+
+    def exists(self, path: str) -> bool:
+        return os.path.exists(path)
+
+    def is_file(self, path: str) -> bool:
+        return os.path.isfile(path)
+
+    def executable(self, path: str) -> bool:
+        return os.path.isfile(path) and os.access(path, os.X_OK)
+
+    def readable(self, path: str) -> bool:
+        return os.access(path, os.R_OK)
+
+    def realpath(self, path: str) -> str:
+        return os.path.realpath(path)
+
+    def read_bytes(self, path: str, limit: int = MAX_FILE) -> bytes:
+        """A regular file of at most ``limit`` bytes (``OSError`` EFBIG beyond it)."""
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(22, "not a regular file", path)
+            data = b""
+            while len(data) <= limit:
+                chunk = os.read(fd, limit + 1 - len(data))
+                if not chunk:
+                    break
+                data += chunk
+        finally:
+            os.close(fd)
+        if len(data) > limit:
+            raise OSError(27, f"larger than {limit} bytes", path)
+        return data
+
+    def list_files(self, path: str) -> Dict[str, float]:
+        """The regular files in the folder ``path`` (not followed when a link) with their
+        modification times; {} when it is missing or not a folder."""
+        found: Dict[str, float] = {}
+        if os.path.islink(path) or not os.path.isdir(path):
+            return found
+        for entry in os.scandir(path):
+            if entry.is_file(follow_symlinks=False):
+                found[entry.name] = entry.stat(follow_symlinks=False).st_mtime
+        return found
+
+    def free_space(self, path: str) -> Tuple[int, int]:
+        """(available, total) bytes of the file system holding ``path``."""
+        info = os.statvfs(path)
+        return info.f_bavail * info.f_frsize, info.f_blocks * info.f_frsize
+
+    def close(self) -> None:
+        """Release what reaching the target holds (a connection). Idempotent."""
+
+
+LOCAL = Transport()
