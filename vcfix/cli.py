@@ -22,6 +22,7 @@ from typing import Any, Callable, List, Optional, Sequence, TextIO
 from vcfix import __version__, install
 from vcfix.appliance.paths import ROOT_ENV, default_root
 from vcfix.appliance.secretfile import install_signal_cleanup
+from vcfix.appliance.ssh.target import HOST_ENV, SSH_CONFIG_ENV, Target, parse_target
 from vcfix.errors import EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, VcfixError
 
 COMMANDS = (
@@ -48,6 +49,16 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument(
         "--no-color", action="store_true", default=argparse.SUPPRESS, help="never use colour"
     )
+    common.add_argument(
+        "--host", action="append", type=_target, default=argparse.SUPPRESS,
+        metavar="[USER@]HOST[:PORT]",
+        help=f"act on this appliance over SSH (env {HOST_ENV}; user root by default); "
+        "diagnose and preupgrade take it several times",
+    )
+    common.add_argument(
+        "--ssh-config", type=Path, default=argparse.SUPPRESS, metavar="FILE",
+        help=f"ssh client configuration for --host: ssh -F FILE (env {SSH_CONFIG_ENV})",
+    )
     parser = argparse.ArgumentParser(
         prog="vcfix",
         description="Diagnose and fix expired vCenter Server certificates.",
@@ -68,12 +79,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args.root = default_root()
     if not hasattr(args, "no_color"):
         args.no_color = bool(os.environ.get("NO_COLOR"))
+    _remote_defaults(parser, args)
     func: Optional[Callable[[argparse.Namespace], int]] = getattr(args, "func", None)
     if func is None:
         if args.command is None and _interactive() and _has_command(parser, WIZARD_COMMAND):
             args = parser.parse_args([WIZARD_COMMAND, *arglist])
             args.root = getattr(args, "root", default_root())
             args.no_color = getattr(args, "no_color", False)
+            _remote_defaults(parser, args)
             func = args.func
         else:
             parser.print_help(sys.stderr)
@@ -101,6 +114,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 70
     finally:
         sys.stdout = stdout
+
+
+def _target(text: str) -> Target:
+    try:
+        return parse_target(text)
+    except VcfixError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+
+
+def _remote_defaults(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+    """``args.hosts`` (a list of Target, from --host or VCFIX_HOST) and ``args.ssh_config``."""
+    if not hasattr(args, "host"):
+        env = os.environ.get(HOST_ENV, "").strip()
+        try:
+            args.host = [parse_target(env)] if env else []
+        except VcfixError as exc:
+            parser.error(f"{HOST_ENV}: {exc.message}")
+    args.hosts = list(args.host)
+    if not hasattr(args, "ssh_config"):
+        env = os.environ.get(SSH_CONFIG_ENV, "").strip()
+        args.ssh_config = Path(env) if env else None
 
 
 class _PipeGuard:

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import sys
 from typing import Callable
+
+from vcfix.appliance.ssh.target import Reach
 
 
 def seconds(maximum: float) -> Callable[[str], float]:
@@ -23,3 +26,10 @@ def seconds(maximum: float) -> Callable[[str], float]:
                 f"{text!r}: must be more than 0 and at most {maximum:g} seconds")
         return value
     return parse
+
+
+def reach(args: argparse.Namespace, *, unattended: bool = False) -> Reach:
+    """How to reach ``--host`` targets: ssh may ask for a password or OTP only on a terminal
+    and never in an unattended run (then a host that would ask is an error)."""
+    batch = unattended or not (sys.stdin.isatty() and sys.stderr.isatty())
+    return Reach(ssh_config=getattr(args, "ssh_config", None), batch=batch)
