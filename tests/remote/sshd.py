@@ -51,6 +51,7 @@ class Sshd:
         self.ssh_config = base / "ssh_config"
         self.known_hosts = base / "known_hosts"
         self.client_key = base / "client_ed25519"
+        self.shell_log = base / "appliancesh.log"  # every command the appliance shell got
 
     @property
     def target(self) -> str:
@@ -114,7 +115,7 @@ class Sshd:
             f"MaxSessions {self.max_sessions}", "MaxStartups 200:30:400",
             "AllowTcpForwarding no", "X11Forwarding no", "PermitUserEnvironment no",
             f"Match LocalPort {self.shell_port}",
-            f"    ForceCommand {sys.executable} -sE {APPLIANCESH}",
+            f"    ForceCommand {sys.executable} -sE {APPLIANCESH} {self.shell_log}",
         ]
         (self.base / "sshd_config").write_text("\n".join(lines) + "\n")
 
