@@ -114,6 +114,10 @@ class Sshd:
             "UsePAM no", "LogLevel VERBOSE", "PrintMotd no", "PrintLastLog no",
             f"MaxSessions {self.max_sessions}", "MaxStartups 200:30:400",
             "AllowTcpForwarding no", "X11Forwarding no", "PermitUserEnvironment no",
+            # bash started by sshd reads ~/.bashrc (Debian's SSH_SOURCE_BASHRC) unless it
+            # is a nested shell: this machine's root .bashrc (pyenv) would cost ~0.5 s a
+            # call, which a VCSA's does not. Sessions are otherwise as they come.
+            "SetEnv SHLVL=1",
             f"Match LocalPort {self.shell_port}",
             f"    ForceCommand {sys.executable} -sE {APPLIANCESH} {self.shell_log}",
         ]
