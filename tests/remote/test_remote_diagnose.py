@@ -35,7 +35,7 @@ def test_a_remote_diagnosis_equals_the_local_one(sshd: Sshd, tmp_path: Path, fix
     assert remote["certificates"] == local["certificates"]
     assert remote["sts"] == local["sts"]
     assert sshd.authentications() == before + 1  # one login for every call
-    assert leftover_password_files() == []
+    assert leftover_password_files(root) == []
 
 
 def test_the_appliance_shell_is_named_and_nothing_else_is_sent(

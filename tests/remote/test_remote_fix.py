@@ -44,7 +44,7 @@ def test_the_outage_is_fixed_over_ssh_with_no_secret_on_the_appliance(
     calls = read_calls(root)
     assert {c["tool"] for c in calls} >= {"certificate-manager", "vecs-cli", "ldapsearch"}
     assert not [c for c in calls if PASSWORD in json.dumps(c)]  # no argv held it
-    assert leftover_password_files() == []
+    assert leftover_password_files(root) == []
     run = only_run_dir(tmp_path / "state")  # the record is here, on the jump host
     assert (run / "backup" / "manifest.json").exists()
     assert not (root / "var/lib/vcfix/backups" / run.name).exists()  # kept until the end
@@ -78,7 +78,7 @@ def test_a_wrong_sso_password_over_ssh_stops_before_any_change(
     assert "nothing was changed" in err and "Not-The-Passw0rd" not in err
     assert not tool_calls(root, "certificate-manager")
     assert not [c for c in read_calls(root) if "Not-The-Passw0rd" in json.dumps(c)]
-    assert leftover_password_files() == []
+    assert leftover_password_files(root) == []
 
 
 def test_the_fix_lock_is_on_the_appliance_and_names_its_holder(

@@ -118,9 +118,10 @@ class Transport:
 
         return FixLock(directory, command)
 
-    def secret_file(self, secret: str) -> ContextManager[str]:
-        """The path, on the appliance, of a 0600 file holding ``secret`` in a 0700 folder,
-        for a tool that reads a password from a file; removed when the block ends."""
+    def secret_file(self, secret: str, folder: str = "/tmp") -> ContextManager[str]:  # noqa: S108
+        """The path, on the appliance, of a 0600 file holding ``secret`` in a fresh 0700
+        folder (in ``folder`` when remote; here the system's temporary folder), for a tool
+        that reads a password from a file; removed when the block ends."""
         from vcfix.appliance.secretfile import password_file
 
         return password_file(secret)

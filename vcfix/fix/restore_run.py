@@ -169,7 +169,7 @@ def run_action(appliance: Appliance, runner: Runner, action: Action, password: s
             raise VcfixError(f"'{action.shown()}' failed (exit {result.exit_status})",
                              details=result.text.strip().splitlines()[-4:])
     elif action.credential == "machine":
-        with runner.appliance.transport.secret_file(machine_password) as pwfile:
+        with runner.appliance.secret_file(machine_password) as pwfile:
             runner.run(action.tool, [pwfile if a == PWFILE else a for a in action.args])
     else:
         runner.run(action.tool, action.args)

@@ -147,10 +147,10 @@ class SshTransport(Transport):
 
         return RemoteLock(self.session, directory, command)
 
-    def secret_file(self, secret: str) -> ContextManager[str]:
+    def secret_file(self, secret: str, folder: str = "/tmp") -> ContextManager[str]:  # noqa: S108
         from vcfix.appliance.ssh.secret import remote_secret_file
 
-        return remote_secret_file(self.session, secret)
+        return remote_secret_file(self.session, secret, folder)
 
     # -- jobs ----------------------------------------------------------------------------
 
