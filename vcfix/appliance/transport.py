@@ -109,6 +109,13 @@ class Transport:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
 
+    def write_file(self, path: str, data: bytes, mode: int) -> None:
+        """Replace the file at ``path`` (never through a link) with ``data``, mode ``mode``."""
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(path, mode)
+
     def remove_tree(self, folder: str) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 

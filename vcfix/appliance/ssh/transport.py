@@ -139,6 +139,12 @@ class SshTransport(Transport):
             raise VcfixError(f"cannot write {folder} on {self.label} (exit status "
                              f"{done.returncode}); nothing was changed")
 
+    def write_file(self, path: str, data: bytes, mode: int) -> None:
+        done = self.call(remote.script(remote.WRITE, path, f"{mode & 0o7777:o}"), stdin=data)
+        if done.returncode != 0:
+            raise VcfixError(f"cannot write {path} on {self.label} (exit status "
+                             f"{done.returncode}; a link is refused)")
+
     def remove_tree(self, folder: str) -> None:
         self.call(remote.script(remote.REMOVE, folder))
 
