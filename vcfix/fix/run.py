@@ -18,6 +18,7 @@ from vcfix.appliance.paths import Appliance
 from vcfix.appliance.runner import Runner
 from vcfix.diagnose.collect import collect
 from vcfix.diagnose.examine import judge_collected
+from vcfix.diagnose.extensions import follow_up
 from vcfix.diagnose.model import Diagnosis
 from vcfix.diagnose.plan import Step
 from vcfix.diagnose.report import render_plan
@@ -172,9 +173,9 @@ def keep_refusal(opts: FixOptions, state_dir: Path, before: Diagnosis, steps: Se
 
 def select_steps(plan: Sequence[Step], requested: Optional[Sequence[str]]) -> List[Step]:
     executable = [s for s in plan if s.step in EXECUTABLE_STEPS]
-    if requested is None:
-        return executable
-    return [s for s in executable if s.step in requested]
+    if requested is not None:
+        executable = [s for s in executable if s.step in requested]
+    return follow_up(executable, requested)  # extension-thumbprints after option 6/8
 
 
 def prepare_answers(opts: FixOptions, appliance: Appliance, runner: Runner,
