@@ -33,6 +33,8 @@ EXTENSIONS = {
 STORE = ALIAS = "vpxd-extension"
 CERT_ID = f"{STORE}/{ALIAS}"
 COLUMNS = ("ext_id", "thumbprint")
+# psql as root on the appliance (no password), the SQL on its standard input
+PSQL_ARGS = ("-d", "VCDB", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-t", "-A", "-q")
 THUMBPRINT = re.compile(r"^[0-9A-F]{2}(:[0-9A-F]{2}){19}$")
 REPLACING = {"solution-users": 6, "reset-all": 8}  # steps that replace vpxd-extension
 SELECT_SQL = ("SELECT ext_id, thumbprint FROM vpx_ext WHERE ext_id IN ('com.vmware.vim.eam', "

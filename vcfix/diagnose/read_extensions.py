@@ -18,6 +18,7 @@ from vcfix.diagnose.extensions import (
     ALIAS,
     CERT_ID,
     COLUMNS,
+    PSQL_ARGS,
     SELECT_SQL,
     STORE,
     ExtensionsRead,
@@ -25,7 +26,6 @@ from vcfix.diagnose.extensions import (
 )
 from vcfix.errors import VcfixError
 
-PSQL_ARGS = ("-d", "VCDB", "-U", "postgres", "-v", "ON_ERROR_STOP=1", "-t", "-A", "-q")
 TIMEOUT = 60.0
 NO_VCDB = "a Platform Services Controller has no vCenter database (VCDB)"
 

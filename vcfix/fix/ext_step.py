@@ -19,6 +19,7 @@ from vcfix import clock
 from vcfix.diagnose.extensions import (
     EXTENSIONS,
     KB,
+    PSQL_ARGS,
     SELECT_SQL,
     STEP,
     Registration,
@@ -26,12 +27,7 @@ from vcfix.diagnose.extensions import (
     update_sql,
 )
 from vcfix.diagnose.plan import Step
-from vcfix.diagnose.read_extensions import (
-    PSQL_ARGS,
-    psql,
-    read_expected,
-    select_registrations,
-)
+from vcfix.diagnose.read_extensions import psql, read_expected, select_registrations
 from vcfix.errors import VcfixError
 from vcfix.fix.step import StepContext, StepKind, StepOutcome
 
