@@ -86,11 +86,9 @@ def test_apply_unknown_and_info_findings(now: dt.datetime) -> None:
 
 def test_update_sql_is_one_transaction_and_validates_everything() -> None:
     sql = ext.update_sql([("com.vmware.rbd", NEW), ("com.vmware.vim.eam", NEW)])
-    assert sql.splitlines() == [
-        "BEGIN;",
-        f"UPDATE vpx_ext SET thumbprint = '{NEW}' WHERE ext_id = 'com.vmware.rbd';",
-        f"UPDATE vpx_ext SET thumbprint = '{NEW}' WHERE ext_id = 'com.vmware.vim.eam';",
-        "COMMIT;"]
+    update = "UPDATE vpx_ext SET thumbprint = '{}' WHERE ext_id = '{}';"
+    assert sql.splitlines() == ["BEGIN;", update.format(NEW, "com.vmware.rbd"),
+                                update.format(NEW, "com.vmware.vim.eam"), "COMMIT;"]
     for bad in (NEW.lower(), NEW + "'; DROP TABLE vpx_ext; --", NEW[:-3], "x" * 59):
         with pytest.raises(ValueError):
             ext.update_sql([("com.vmware.rbd", bad)])

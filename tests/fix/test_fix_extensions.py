@@ -92,8 +92,8 @@ def test_dry_run_prints_the_sql_and_changes_nothing(
     assert fix_cli(root, tmp_path, "--dry-run") == 0
     out = capsys.readouterr().out
     assert "Update the extension thumbprints in VCDB and restart vpxd now?" in out
-    assert (f"UPDATE vpx_ext SET thumbprint = '{expected(root)}' WHERE ext_id = "
-            "'com.vmware.vim.eam';") in out and "BEGIN;" in out and "COMMIT;" in out
+    update = "UPDATE vpx_ext SET thumbprint = '{}' WHERE ext_id = 'com.vmware.vim.eam';"
+    assert update.format(expected(root)) in out and "BEGIN;" in out and "COMMIT;" in out
     assert "service-control --stop vmware-vpxd" in out
     after = lab_state.load(root)
     assert (after["vcdb"], after["services"]) == (before["vcdb"], before["services"])

@@ -74,8 +74,8 @@ def test_a_failed_update_with_on_error_stop_changes_nothing(root: Path) -> None:
     with lab_state.transaction(root) as state:
         state["settings"]["vcdb_fail_ext"] = "com.vmware.vim.eam"
     before = rows(root)
-    sql = "".join(["BEGIN;\n"] + [f"UPDATE vpx_ext SET thumbprint = '{NEW}' WHERE ext_id = "
-                                  f"'{e}';\n" for e in vcdb.EXTENSIONS] + ["COMMIT;\n"])
+    update = "UPDATE vpx_ext SET thumbprint = '{}' WHERE ext_id = '{}';\n"
+    sql = "".join(["BEGIN;\n", *(update.format(NEW, e) for e in vcdb.EXTENSIONS), "COMMIT;\n"])
     stopped = psql(root, [*VCDB, "-v", "ON_ERROR_STOP=1", "-q"], sql)
     assert stopped.returncode == 3 and "ERROR:  could not serialize access" in stopped.stderr
     assert rows(root) == before
