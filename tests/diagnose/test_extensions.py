@@ -102,14 +102,23 @@ def test_the_select_names_exactly_the_three_extensions() -> None:
 
 def test_follow_up_after_option_6_or_8_only_when_not_excluded() -> None:
     six = [Step("sts", None, "x"), Step("solution-users", 6, "y")]
-    steps = ext.follow_up(six, None)
+    checks = {"extension_thumbprints": ext.judge(read(NEW, NEW, NEW), NEW).to_json()}
+    steps = ext.follow_up(six, None, checks)
     assert [s.step for s in steps] == ["sts", "solution-users", "extension-thumbprints"]
     assert "option 6" in steps[-1].reason and "only if left behind" in steps[-1].reason
-    eight = ext.follow_up([Step("reset-all", 8, "z"), Step("sts", None, "again")], None)
+    eight = ext.follow_up([Step("reset-all", 8, "z"), Step("sts", None, "again")], None,
+                          checks)
     assert "option 8" in eight[-1].reason
-    assert [s.step for s in ext.follow_up([Step("machine-ssl", 3, "m")], None)] == [
+    assert [s.step for s in ext.follow_up([Step("machine-ssl", 3, "m")], None, checks)] == [
         "machine-ssl"]
-    assert [s.step for s in ext.follow_up(six, ["solution-users"])] == ["sts", "solution-users"]
-    assert len(ext.follow_up(six, ["solution-users", "extension-thumbprints"])) == 3
+    assert [s.step for s in ext.follow_up(six, ["solution-users"], checks)] == [
+        "sts", "solution-users"]
+    assert len(ext.follow_up(six, ["solution-users", "extension-thumbprints"], checks)) == 3
     planned = six + [Step("extension-thumbprints", None, "stale now")]
-    assert ext.follow_up(planned, None) == planned  # never twice
+    assert ext.follow_up(planned, None, checks) == planned  # never twice
+    # nothing read (no psql, psql failing, a PSC), or nothing registered: option 6 alone
+    for nothing in (ExtensionsRead(error="psql not found", missing_tool=True),
+                    ExtensionsRead(not_applicable="a PSC"), ExtensionsRead([])):
+        unread = {"extension_thumbprints": ext.judge(nothing, NEW).to_json()}
+        assert ext.follow_up(six, None, unread) == six
+    assert ext.follow_up(six, None, {}) == six

@@ -197,3 +197,15 @@ def test_the_wizard_confirms_the_step(tmp_path: Path) -> None:
     child.close()
     assert child.exitstatus == 0
     assert ours(root) == dict.fromkeys(vcdb.EXTENSIONS, expected(root))
+
+
+def test_without_psql_option_6_runs_alone_and_verifies(
+        tmp_path: Path, fixed_clock: dt.datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    """A 6.x build without psql at its path: nothing to check, nothing blocks option 6."""
+    root = fast_lab(tmp_path, "solution-users-expired", version="6.7")
+    (root / "opt/vmware/vpostgres/current/bin/psql").unlink()
+    assert fix_cli(root, tmp_path, "--yes") == 0
+    out = capsys.readouterr().out
+    assert "Step 1 of 1: solution-users" in out and "extension-thumbprints" not in out
+    check = final_diagnosis(root, capsys)["checks"]["extension_thumbprints"]
+    assert check["status"] == "unknown" and "psql not found" in check["reason"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from vcfix.diagnose.model import Diagnosis
 from vcfix.diagnose.plan import STATUS_CRITICAL, STATUS_OK, STATUS_UNKNOWN, Finding, Step
@@ -175,14 +175,18 @@ def insert(plan: List[Step], step: Step) -> None:
     plan.insert(manual[0] if manual else len(plan), step)
 
 
-def follow_up(steps: Sequence[Step], requested: Optional[Sequence[str]]) -> List[Step]:
+def follow_up(steps: Sequence[Step], requested: Optional[Sequence[str]],
+              checks: Mapping[str, Any]) -> List[Step]:
     """``steps`` plus an ``extension-thumbprints`` step after option 6 or 8 (unless there
-    is one already, or ``requested`` names steps without it): it checks the registrations
-    when it runs and updates only those the replacement left behind."""
+    is one already, ``requested`` names steps without it, or the diagnosis's ``checks``
+    found no registration to keep up: none read, as without psql or on a PSC): it checks
+    the registrations when it runs and updates only those the replacement left behind."""
     out = list(steps)
     names = [s.step for s in out]
     replacing = [n for n in names if n in REPLACING]
-    if not replacing or STEP in names or (requested is not None and STEP not in requested):
+    registered = bool((checks.get(CHECK) or {}).get("extensions"))
+    if (not replacing or not registered or STEP in names
+            or (requested is not None and STEP not in requested)):
         return out
     option = REPLACING[replacing[-1]]
     insert(out, Step(STEP, None, (
