@@ -102,3 +102,16 @@ def test_option_6_in_the_lab_leaves_the_registrations_behind(tmp_path: Path) -> 
     new = vcdb.thumbprint(lab_state.vecs_entry(state, "vpxd-extension", "vpxd-extension")[
         "cert"])
     assert vcdb.snapshot(state) == rows and new not in rows.values()
+
+
+def test_what_vcdb_holds_is_bounded_and_escaped(
+        tmp_path: Path, fixed_clock: dt.datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    root = create_lab(tmp_path / "lab", "healthy")
+    with lab_state.transaction(root) as state:
+        state["vcdb"]["vpx_ext"][0]["thumbprint"] = "\x1b[2J" + "A" * 5000
+    code, doc = diagnose_json(root, capsys)
+    (row,) = [e for e in doc["checks"]["extension_thumbprints"]["extensions"]
+              if e["ext_id"] == state["vcdb"]["vpx_ext"][0]["ext_id"]]
+    assert code == 2 and not row["matches"]
+    assert "\x1b" not in row["thumbprint"] and len(row["thumbprint"]) < 300
+    assert "\x1b" not in json.dumps(doc, ensure_ascii=False)

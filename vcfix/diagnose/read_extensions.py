@@ -25,9 +25,11 @@ from vcfix.diagnose.extensions import (
     Registration,
 )
 from vcfix.errors import VcfixError
+from vcfix.redact import escape_controls
 
 TIMEOUT = 60.0
 NO_VCDB = "a Platform Services Controller has no vCenter database (VCDB)"
+MAX_VALUE = 200  # a thumbprint is 59 characters; anything longer is cut (and never matches)
 
 
 def psql(runner: Runner, sql: str, timeout: float = TIMEOUT) -> Completed:
@@ -38,8 +40,13 @@ def psql(runner: Runner, sql: str, timeout: float = TIMEOUT) -> Completed:
 def select_registrations(runner: Runner) -> List[Registration]:
     done = psql(runner, SELECT_SQL)
     command = f"{done.command} (SQL on stdin: {SELECT_SQL.strip()})"
-    return [Registration(ext_id, thumbprint)
+    return [Registration(_clean(ext_id), _clean(thumbprint))
             for ext_id, thumbprint in parse_rows(done.stdout, command, COLUMNS)]
+
+
+def _clean(value: str) -> str:
+    """What VCDB holds, bounded and with control characters escaped (it is printed)."""
+    return escape_controls(value[:MAX_VALUE])
 
 
 def read_registrations(runner: Runner, node_type: Optional[str]) -> ExtensionsRead:

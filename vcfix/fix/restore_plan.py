@@ -200,7 +200,9 @@ def plan_vcdb(backup: Backup, current: Mapping[str, str]) -> List[Action]:
         sql = update_sql(changes) if changes else ""
     except (ValueError, KeyError, TypeError) as exc:
         raise VcfixError(f"{first.get('file')} in the backup does not hold vpx_ext rows vcfix "
-                         f"can put back ({exc}); nothing was changed") from exc
+                         f"can put back ({exc}); nothing was changed",
+                         hint="restore the other parts with --steps vecs,sts,vmca and put the "
+                         "rows back by hand (docs/restore.md)") from exc
     if not changes:
         return []
     return [Action("vcdb", "put back the thumbprints VCDB (vpx_ext) held for "
