@@ -26,6 +26,7 @@ EXPECTED = {
     "root-expired": (2, "critical", ["sts", "reset-all", "sts"]),
     "outage": (2, "critical", ["sts", "machine-ssl", "solution-users"]),
     "stale-root": (1, "warning", ["remove-unused-root"]),
+    "extension-thumbprints-stale": (2, "critical", ["extension-thumbprints"]),
 }
 
 

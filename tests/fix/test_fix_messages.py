@@ -81,13 +81,15 @@ def test_the_labs_ldapsearch_refuses_a_wrong_sso_password(tmp_path: Path) -> Non
 
 def test_the_plan_states_the_total_outage_and_the_restarts(
         tmp_path: Path, fixed_clock: dt.datetime, capsys: pytest.CaptureFixture[str]) -> None:
-    root = fast_lab(tmp_path, "root-expired")  # sts, reset-all, sts
+    root = fast_lab(tmp_path, "root-expired")  # sts, reset-all, sts, extension-thumbprints
     assert fix(root, tmp_path, "--dry-run") == 0
     out = capsys.readouterr().out
-    assert "Expected outage: about 85 minutes in total" in out
+    assert "Expected outage: about 88 minutes in total" in out
     assert "1. sts: about 20 minutes; restarts after fixsts.sh: every service" in out
     assert "2. reset-all: about 45 minutes; restarts during option 8" in out
     assert "3. sts: about 20 minutes" in out
+    assert "4. extension-thumbprints: about 3 minutes; restarts after the update, vmware-vpxd" \
+        in out
 
 
 # -- each question once; a missing script before any question ------------------------------

@@ -66,8 +66,8 @@ def test_outage_fixed_end_to_end_by_one_unattended_command(
     root = fast_lab(tmp_path, "outage")
     assert fix(root, tmp_path, "--yes") == 0
     out = capsys.readouterr().out
-    assert out.index("Step 1 of 3: sts") < out.index("Step 2 of 3: machine-ssl") < out.index(
-        "Step 3 of 3: solution-users")
+    assert out.index("Step 1 of 4: sts") < out.index("Step 2 of 4: machine-ssl") < out.index(
+        "Step 3 of 4: solution-users") < out.index("Step 4 of 4: extension-thumbprints")
     assert "the fix verified" in out
     assert final_plan(root, capsys) == []
 
@@ -77,7 +77,8 @@ def test_root_expired_runs_sts_reset_all_sts(tmp_path: Path, fixed_clock: dt.dat
     root = fast_lab(tmp_path, "root-expired")
     assert fix(root, tmp_path, "--yes") == 0
     out = capsys.readouterr().out
-    assert "Step 2 of 3: reset-all" in out and "Step 3 of 3: sts" in out
+    assert "Step 2 of 4: reset-all" in out and "Step 3 of 4: sts" in out
+    assert "Step 4 of 4: extension-thumbprints" in out  # option 8 replaced vpxd-extension
     assert final_plan(root, capsys) == ["remove-unused-root"]  # the old root: for the operator
     backup = only_run_dir(tmp_path / "state") / "backup"  # the second fixsts kept its own
     first = (backup / "step1-sts.old_TenantCredential-1.ldif").read_bytes()

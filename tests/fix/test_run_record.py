@@ -51,7 +51,9 @@ def test_outage_run_leaves_a_complete_incident_record(
         "| step 1: sts (/bin/bash " + str(root / "root/fixsts.sh") + ")",
         "| service-control --stop --all", "| service-control --start --all",
         "| step 2: machine-ssl (certificate-manager option 3)",
-        "| step 3: solution-users (certificate-manager option 6)"]
+        "| step 3: solution-users (certificate-manager option 6)",
+        "| step 4: extension-thumbprints (psql -d VCDB -U postgres -v ON_ERROR_STOP=1 -t -A -q "
+        "(UPDATE vpx_ext, one transaction); service-control --stop/--start vmware-vpxd)"]
     stamp = "2026-06-01T12:00:00Z"
     assert rows[1].split(" | ")[3] == stamp and rows[2].split(" | ")[4] == stamp  # down from/to
     assert rows[3].split(" | ")[3] == stamp  # certificate-manager's "Stopping services..."
@@ -60,8 +62,8 @@ def test_outage_run_leaves_a_complete_incident_record(
     assert "## Follow-ups" in summary and "only directory server" in summary
     # transcript: a header per step naming its command; the restarts recorded
     transcript = (run / "transcript.log").read_text()
-    assert "==== step 1 of 3: sts: /bin/bash" in transcript
-    assert "==== step 2 of 3: machine-ssl: certificate-manager option 3" in transcript
+    assert "==== step 1 of 4: sts: /bin/bash" in transcript
+    assert "==== step 2 of 4: machine-ssl: certificate-manager option 3" in transcript
     assert "cmd  | service-control --stop --all -> exit 0" in transcript
     assert "out | Performing start operation on service vmdird..." in transcript
     assert "cmd  | vecs-cli entry getkey" in transcript and "PRIVATE KEY" not in transcript
@@ -72,7 +74,7 @@ def test_outage_run_leaves_a_complete_incident_record(
     assert names[-1] == "run_finished"
     assert records[-1] == {"time": stamp, "event": "run_finished", "exit_code": 0,
                            "outcome": "verified", "ok": True}
-    assert names.count("step_started") == names.count("step_finished") == 3
+    assert names.count("step_started") == names.count("step_finished") == 4
     assert "step_result" not in names and "step_confirmed" not in names
     documented = set(re.findall(r"^\| `(\w+)` \|", (DOCS / "run-record.md").read_text(), re.M))
     assert set(names) <= documented, set(names) - documented

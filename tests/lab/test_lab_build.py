@@ -37,6 +37,8 @@ EXPECTED: Dict[str, Dict[str, str]] = {
     "root-expired": {"root": "expired", "machine": "ok", "solution": "ok", "sts": "ok"},
     "outage": {"root": "ok", "machine": "expired", "solution": "expired", "sts": "expired"},
     "stale-root": {"root": "ok", "machine": "ok", "solution": "ok", "sts": "ok"},
+    "extension-thumbprints-stale": {"root": "ok", "machine": "ok", "solution": "ok",
+                                    "sts": "ok"},
 }
 
 

@@ -8,7 +8,7 @@ from typing import List
 
 from vcfix.errors import EXIT_USAGE, VcfixError
 
-PARTS = ("vecs", "sts", "vmca")
+PARTS = ("vecs", "sts", "vmca", "vcdb")
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
@@ -16,11 +16,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     parser = sub.add_parser(
         "restore",
         parents=[common],
-        help="put back what a fix run replaced (VECS, STS, VMCA root), from its backup",
+        help="put back what a fix run replaced (VECS, STS, VMCA root, VCDB extension "
+        "thumbprints), from its backup",
         description="Check the run directory's backup (complete, checksums), compare it with "
         "the appliance, show every command, and after a confirmation put back the VECS "
-        "entries (TRUSTED_ROOTS republished to VMDIR), the STS entries fixsts.sh exported, and "
-        "the VMCA root files; then restart every service and diagnose again. Exit codes: 0 "
+        "entries (TRUSTED_ROOTS republished to VMDIR), the STS entries fixsts.sh exported, "
+        "the VMCA root files and the extension thumbprints in VCDB (vpx_ext); then restart every "
+        "service and diagnose again. Exit codes: 0 "
         "restored (or nothing to restore), 1 refused, failed or not matching the run's "
         "diagnosis-before.json, 2 invalid usage, 4 a missing password or confirmation. "
         "By hand: docs/restore.md.",

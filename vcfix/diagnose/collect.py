@@ -18,7 +18,9 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 from vcfix.appliance.parsers import ldif, lwreg, service_control, vecs, vmafd
 from vcfix.appliance.paths import Appliance
 from vcfix.appliance.runner import Runner
+from vcfix.diagnose.extensions import ExtensionsRead
 from vcfix.diagnose.model import NodeInfo, StsEntry
+from vcfix.diagnose.read_extensions import read_registrations
 from vcfix.errors import VcfixError
 
 SKIP_STORES = ("TRUSTED_ROOT_CRLS",)
@@ -43,6 +45,7 @@ class Collected:
     errors: List[VcfixError] = field(default_factory=list)
     services: Optional[Dict[str, List[str]]] = None  # service-control --status --all
     services_error: Optional[str] = None  # why ``services`` is None
+    extensions: Optional[ExtensionsRead] = None  # VCDB vpx_ext (diagnose.extensions)
 
 
 def collect(appliance: Appliance, runner: Optional[Runner] = None) -> Collected:
@@ -58,6 +61,7 @@ def collect(appliance: Appliance, runner: Optional[Runner] = None) -> Collected:
         dc_name = (
             pool.submit(_vmafd, runner, "get-dc-name") if node_type == "management" else None
         )
+        extensions = pool.submit(read_registrations, runner, node_type)
 
         stores = _guard(out, store_list.result) or []
         listed: "List[Tuple[str, Future[List[vecs.VecsEntry]]]]" = []
@@ -95,6 +99,7 @@ def collect(appliance: Appliance, runner: Optional[Runner] = None) -> Collected:
             out.services = services.result()
         except VcfixError as exc:
             out.services_error = exc.one_line()
+        out.extensions = extensions.result()
     return out
 
 

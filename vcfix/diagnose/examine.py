@@ -15,6 +15,7 @@ from typing import List, Optional, Sequence
 from vcfix import clock
 from vcfix.appliance.paths import Appliance
 from vcfix.appliance.runner import Runner
+from vcfix.diagnose import extensions
 from vcfix.diagnose.classify import DEFAULT_WARN_DAYS
 from vcfix.diagnose.collect import Collected, collect
 from vcfix.diagnose.model import Diagnosis, diagnose
@@ -62,6 +63,9 @@ def judge_collected(got: Collected, *, warn_days: int = DEFAULT_WARN_DAYS,
         result.error = "\n".join(messages)
         if result.status != STATUS_CRITICAL:
             result.status = STATUS_UNKNOWN
+    vpxd_extension = result.record(extensions.CERT_ID)
+    extensions.apply(result, got.extensions, vpxd_extension.facts.sha1 if vpxd_extension
+                     else None)
     return result
 
 

@@ -66,6 +66,7 @@ class Diagnosis:
     caveats: List[str] = field(default_factory=list)
     error: Optional[str] = None
     services: Optional[Dict[str, List[str]]] = None  # state -> names; None: not read
+    checks: Dict[str, Any] = field(default_factory=dict)  # check name -> its JSON result
 
     @property
     def exit_code(self) -> int:
@@ -101,6 +102,7 @@ class Diagnosis:
             "caveats": list(self.caveats),
             "services": ({state: list(names) for state, names in self.services.items()}
                          if self.services is not None else None),
+            "checks": dict(self.checks),
         }
 
 

@@ -76,6 +76,7 @@ class Finding:
 @dataclass(frozen=True)
 class Step:
     step: str  # "sts" | "reset-all" | "machine-ssl" | "solution-users" | "remove-unused-root"
+    #            | "extension-thumbprints" (added by vcfix.diagnose.extensions)
     option: Optional[int]  # certificate-manager option 3, 6 or 8; None for fixsts/manual
     reason: str
     certificates: List[str] = field(default_factory=list)

@@ -23,7 +23,8 @@ STATUS_LINES = {
     "ok": "OK: no certificate in use expires within {days} days",
     "warning": "WARNING: something expires soon, unused certificates expired, or services "
                "are not running",
-    "critical": "CRITICAL: a certificate in use has expired",
+    "critical": "CRITICAL: a certificate in use has expired, or vCenter extensions are "
+                "registered with a stale thumbprint",
     "unknown": "UNKNOWN: something could not be checked",
 }
 STEP_TOOLS = {
@@ -32,6 +33,7 @@ STEP_TOOLS = {
     "solution-users": "certificate-manager option 6",
     "reset-all": "certificate-manager option 8",
     "remove-unused-root": "manual",
+    "extension-thumbprints": "psql: VCDB vpx_ext, KB 2112577",
 }
 
 
@@ -94,7 +96,8 @@ def render_plan(plan: Sequence[Step], caveats: Sequence[str], style: Style,
     if caveats:
         out += ["", style.paint("Before you answer certificate-manager", "bold")]
         out += [f"  - {c}" for c in caveats]
-    if next_hint and any(s.option is not None or s.step == "sts" for s in plan):
+    if next_hint and any(s.option is not None or s.step in ("sts", "extension-thumbprints")
+                                 for s in plan):
         out += ["", f"Next: '{command} fix --dry-run' shows every prompt and answer; "
                 f"'{command} fix' runs the plan."]
     return out

@@ -12,11 +12,14 @@ Pure: every change is an :class:`Action` that says what it does and the exact co
   exported by the run's first fixsts.sh added back, in one ``ldapmodify`` bound as the
   machine account (its password in a root-only file, ``-y``).
 - ``vmca``: the VMCA root certificate and key files copied back.
+- ``vcdb``: the ``vpx_ext`` thumbprints the run's first extension-thumbprints step saved,
+  put back in one transaction (``psql``, the SQL on its standard input).
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +27,12 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from vcfix.appliance.parsers.ldif import parse_ldif
 from vcfix.appliance.parsers.vecs import VecsEntry
+from vcfix.diagnose.extensions import CHECK, PSQL_ARGS, update_sql
+from vcfix.errors import VcfixError
 from vcfix.fix.restore_backup import Backup
 
-PARTS = ("vecs", "sts", "vmca")
+PARTS = ("vecs", "sts", "vmca", "vcdb")
+VCDB_KIND = "vcdb-rows"  # backup/step<N>-vcdb.vpx_ext.json (vcfix.fix.ext_step)
 SKIP_STORES = ("TRUSTED_ROOT_CRLS",)
 TRUSTED_ROOTS = "TRUSTED_ROOTS"
 PWFILE = "PASSWORD_FILE"  # replaced by a root-only temporary file when it runs
@@ -41,6 +47,7 @@ class Action:
     credential: str = ""  # "sso": dir-cli asks it on its terminal; "machine": -y PWFILE
     copy: Optional[Tuple[Path, str, int]] = None  # backup file, appliance path, mode
     files: Dict[Path, str] = field(default_factory=dict)  # written before it runs
+    stdin: str = ""  # given to the tool on its standard input (psql's SQL)
 
     def shown(self) -> str:
         if self.copy:
@@ -179,6 +186,37 @@ def plan_vmca(backup: Backup, current: Mapping[str, Optional[bytes]]) -> List[Ac
     return actions
 
 
+def plan_vcdb(backup: Backup, current: Mapping[str, str]) -> List[Action]:
+    """``current``: ext_id -> thumbprint in VCDB now. The rows the run's first
+    extension-thumbprints step saved that differ now, put back in one transaction."""
+    saved = backup.of_kind(VCDB_KIND)
+    if not saved:
+        return []
+    first = min(saved, key=lambda e: int(e.get("step", 0)))
+    try:
+        data = json.loads(backup.path(first).read_text(encoding="utf-8"))
+        rows = [(str(r["ext_id"]), str(r["thumbprint"])) for r in data["rows"]]
+        changes = [(ext_id, tp) for ext_id, tp in rows if current.get(ext_id) != tp]
+        sql = update_sql(changes) if changes else ""
+    except (ValueError, KeyError, TypeError) as exc:
+        raise VcfixError(f"{first.get('file')} in the backup does not hold vpx_ext rows vcfix "
+                         f"can put back ({exc}); nothing was changed",
+                         hint="restore the other parts with --steps vecs,sts,vmca and put the "
+                         "rows back by hand (docs/restore.md)") from exc
+    if not changes:
+        return []
+    return [Action("vcdb", "put back the thumbprints VCDB (vpx_ext) held for "
+                   f"{', '.join(i for i, _ in changes)} (one transaction; vpxd restarts with "
+                   "every service)", "psql", list(PSQL_ARGS), stdin=sql)]
+
+
+def registration_set(diagnosis: Mapping[str, Any]) -> Set[Tuple[str, str]]:
+    """(ext_id, thumbprint) of the extension check of a ``diagnose --json`` document."""
+    check = (diagnosis.get("checks") or {}).get(CHECK) or {}
+    return {(str(e.get("ext_id")), str(e.get("thumbprint")))
+            for e in check.get("extensions") or []}
+
+
 def certificate_set(diagnosis: Mapping[str, Any]) -> Set[Tuple[str, str, str]]:
     """(id, thumbprint, serial) of every certificate of a ``diagnose --json`` document
     (serial empty when an older vcfix wrote it)."""
@@ -190,5 +228,10 @@ def differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> List[str
     was, now = certificate_set(before), certificate_set(after)
     if not any(serial for _i, _t, serial in was):  # written without serials: compare the rest
         now = {(i, t, "") for i, t, _s in now}
-    return ([f"missing: {i} (sha1 {t}, serial {s or '?'})" for i, t, s in sorted(was - now)]
-            + [f"not there before: {i} (sha1 {t}, serial {s})" for i, t, s in sorted(now - was)])
+    lines = ([f"missing: {i} (sha1 {t}, serial {s or '?'})" for i, t, s in sorted(was - now)]
+             + [f"not there before: {i} (sha1 {t}, serial {s})" for i, t, s in sorted(now - was)])
+    old, new = registration_set(before), registration_set(after)
+    if old and new:  # both read (an older vcfix, or psql failing, leaves it out)
+        lines += [f"VCDB vpx_ext: {i} was registered with {t}" for i, t in sorted(old - new)]
+        lines += [f"VCDB vpx_ext: {i} is now registered with {t}" for i, t in sorted(new - old)]
+    return lines

@@ -28,9 +28,11 @@ from vcfix.fix.restore_backup import load_backup
 from vcfix.fix.restore_plan import (
     PARTS,
     PWFILE,
+    VCDB_KIND,
     Action,
     differences,
     plan_sts,
+    plan_vcdb,
     plan_vecs,
     plan_vmca,
 )
@@ -88,6 +90,12 @@ def run_restore(opts: RestoreOptions) -> int:
         files = {str(e["path"]): _read(appliance, str(e["path"]))
                  for e in backup.of_kind("vmca-cert", "vmca-key")}
         actions += plan_vmca(backup, files)
+    if "vcdb" in opts.parts and backup.of_kind(VCDB_KIND):
+        read = now.extensions
+        if read is None or read.registrations is None:
+            raise VcfixError("cannot read the extension registrations in VCDB now; nothing "
+                             "was changed", details=[read.error if read else "not read"])
+        actions += plan_vcdb(backup, {r.ext_id: r.thumbprint for r in read.registrations})
     show(say, actions)
     if not actions:
         say("\nNothing to restore: the appliance already matches the backup "
@@ -126,6 +134,8 @@ def show(say: Say, actions: Sequence[Action]) -> None:
             say(f"     ({path.name}: " + ("; ".join(lines) if lines else "a certificate") + ")")
         if action.credential == "sso":
             say("     (dir-cli asks the SSO administrator password on its terminal)")
+        if action.stdin:
+            say(f"     (on its standard input: {' '.join(action.stdin.split())})")
 
 
 def execute(say: Say, appliance: Appliance, runner: Runner, actions: Sequence[Action],
@@ -179,7 +189,7 @@ def run_action(appliance: Appliance, runner: Runner, action: Action, password: s
         with runner.appliance.secret_file(machine_password) as pwfile:
             runner.run(action.tool, [pwfile if a == PWFILE else a for a in action.args])
     else:
-        runner.run(action.tool, action.args)
+        runner.run(action.tool, action.args, stdin=action.stdin or None)
 
 
 def check(say: Say, appliance: Appliance, runner: Runner, before: Dict[str, Any],
@@ -188,8 +198,8 @@ def check(say: Say, appliance: Appliance, runner: Runner, before: Dict[str, Any]
     after = examine(appliance, runner=runner).to_json()
     missing = differences(before, after)
     if not missing:
-        say("Restored: the certificates (ids, thumbprints and serials) are those of "
-            "diagnosis-before.json.")
+        say("Restored: the certificates (ids, thumbprints and serials) and the extension "
+            "thumbprints in VCDB are those of diagnosis-before.json.")
         return EXIT_OK
     say("The certificates differ from diagnosis-before.json:")
     say("\n".join(f"  {line}" for line in missing))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Any, List, Mapping, Optional, Sequence
 
 from vcfix import __version__
 from vcfix.answers.answer_file import Answers
@@ -18,6 +18,7 @@ from vcfix.appliance.paths import Appliance
 from vcfix.appliance.runner import Runner
 from vcfix.diagnose.collect import collect
 from vcfix.diagnose.examine import judge_collected
+from vcfix.diagnose.extensions import follow_up
 from vcfix.diagnose.model import Diagnosis
 from vcfix.diagnose.plan import Step
 from vcfix.diagnose.report import render_plan
@@ -82,7 +83,7 @@ def run_fix(opts: FixOptions) -> int:
     # the notes on answering certificate-manager matter only when the operator answers
     notes = before.caveats if opts.prompter.interactive else []
     say("\n".join(render_plan(before.plan, notes, opts.style, next_hint=False)))
-    chosen = select_steps(before.plan, opts.steps)
+    chosen = select_steps(before.plan, opts.steps, before.checks)
     kinds = step_kinds()
     for step in chosen:
         if step.step not in kinds:
@@ -170,11 +171,13 @@ def keep_refusal(opts: FixOptions, state_dir: Path, before: Diagnosis, steps: Se
         pass  # no record (say, a state directory vcfix refuses): the refusal still stands
 
 
-def select_steps(plan: Sequence[Step], requested: Optional[Sequence[str]]) -> List[Step]:
+def select_steps(plan: Sequence[Step], requested: Optional[Sequence[str]],
+                 checks: Optional[Mapping[str, Any]] = None) -> List[Step]:
     executable = [s for s in plan if s.step in EXECUTABLE_STEPS]
-    if requested is None:
-        return executable
-    return [s for s in executable if s.step in requested]
+    if requested is not None:
+        executable = [s for s in executable if s.step in requested]
+    # extension-thumbprints after option 6/8, when the diagnosis read registrations
+    return follow_up(executable, requested, checks or {})
 
 
 def prepare_answers(opts: FixOptions, appliance: Appliance, runner: Runner,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Callable, Dict
 
 from vcfix.fix.certmgr_step import CertificateManagerStep
+from vcfix.fix.ext_step import ExtensionThumbprintsStep
 from vcfix.fix.step import StepKind
 from vcfix.fix.sts_step import StsStep
 
@@ -16,4 +17,5 @@ def step_kinds() -> Dict[str, Callable[[], StepKind]]:
         "machine-ssl": lambda: CertificateManagerStep("machine-ssl"),
         "solution-users": lambda: CertificateManagerStep("solution-users"),
         "reset-all": lambda: CertificateManagerStep("reset-all"),
+        "extension-thumbprints": ExtensionThumbprintsStep,
     }

@@ -22,7 +22,7 @@ import vcfix
 from vcfix import clock
 from vcfix.errors import VcfixError
 from vcfix.lab import state as lab_state
-from vcfix.lab import vmca_files
+from vcfix.lab import vcdb, vmca_files
 from vcfix.lab.fakes import FAKES, fake_path
 from vcfix.lab.fakes.lwregshell import domain_dn
 from vcfix.lab.fakes.service_control import default_services
@@ -90,7 +90,7 @@ def build_state(scenario: str, *, version: str, pnid: str, node_type: str,
         SCENARIOS[scenario], now=now, pnid=pnid, domain=domain, machine_id=machine_id,
         with_hvc_wcp=not version.startswith("6."), keys=keys,
     )
-    return {
+    state: lab_state.State = {
         "lab_format": lab_state.LAB_FORMAT,
         "scenario": scenario,
         "created": clock.iso(now),
@@ -113,6 +113,8 @@ def build_state(scenario: str, *, version: str, pnid: str, node_type: str,
         "services": default_services(version, node_type),
         "settings": {},
     }
+    vcdb.seed(state, stale=SCENARIOS[scenario].stale_extensions)
+    return state
 
 
 def machine_password(length: int = 20) -> str:

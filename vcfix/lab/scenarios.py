@@ -54,6 +54,7 @@ class Scenario:
     name: str
     description: str
     lives: Mapping[str, Life] = field(default_factory=lambda: _deployed(200))
+    stale_extensions: bool = False  # VCDB vpx_ext holds an older vpxd-extension thumbprint
 
     def life(self, group: str) -> Optional[Life]:
         """The dates of ``group``, or None if the scenario has no such certificate."""
@@ -118,6 +119,13 @@ _LIST = (
         "stale-root",
         "an expired older root with the same subject (other key) stays in TRUSTED_ROOTS",
         _renewed(200, stale_root=Life(TEN_YEARS + 400, -400)),
+    ),
+    Scenario(
+        "extension-thumbprints-stale",
+        "certificates healthy, but EAM, Auto Deploy and Image Builder are registered in VCDB "
+        "with an older vpxd-extension thumbprint",
+        _renewed(400),
+        stale_extensions=True,
     ),
 )
 

@@ -175,6 +175,8 @@ SETTINGS: Dict[str, Tuple[str, Any, str]] = {
     "sc_fail_pending": ("text", None, "service-control --start --all leaves these services "
                                       "(comma separated) StartPending and fails with a "
                                       "multi-line JSON error: 'Failed to start ... services'"),
+    "vcdb_fail_ext": ("text", None, "psql refuses an UPDATE of this extension's vpx_ext row "
+                                    "(ERROR: could not serialize access...)"),
 }
 
 
