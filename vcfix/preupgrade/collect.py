@@ -158,8 +158,12 @@ def _host(pnid: "Future[str]") -> str:
                          exit_code=EXIT_UNKNOWN, details=exc.details, hint=exc.hint) from exc
 
 
+class PasswordRefused(VcfixError):
+    """The SSO password was refused (tried once): no node is to be asked again."""
+
+
 def _refused(exc: VcfixError, credentials: Credentials) -> VcfixError:
-    return VcfixError(
+    return PasswordRefused(
         f"the SSO password for {credentials.user} was refused: {exc.message}",
         exit_code=EXIT_UNKNOWN, details=exc.details,
         hint="vcfix tried it once and will not retry (repeated failures can lock the "

@@ -1,0 +1,48 @@
+"""``vcfix diagnose`` over several appliances (two ``--host`` or more, ``--hosts-file``).
+
+Each host gets its own connection, :class:`Runner` and :func:`examine`, ``--parallel``
+at a time (:func:`vcfix.commands.fleet.over_hosts`); the output is one line per host and
+a summary (or one JSON document), and the exit code the worst one
+(:mod:`vcfix.diagnose.fleet`). What an unfinished ``vcfix fix`` left on a host is not
+reported here: ``vcfix --host H diagnose`` on that host reports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from vcfix import clock
+from vcfix.appliance.paths import Appliance
+from vcfix.appliance.runner import Runner
+from vcfix.appliance.ssh.hosts_file import HostEntry
+from vcfix.commands import reach
+from vcfix.commands.fleet import over_hosts
+from vcfix.commands.hosts import entries
+from vcfix.diagnose.examine import examine
+from vcfix.diagnose.fleet import HostResult, fleet_json, render_lines, worst_code
+from vcfix.diagnose.model import Diagnosis
+from vcfix.errors import VcfixError
+from vcfix.ui.style import Style, safe_text, use_color
+
+
+def run_hosts(args: argparse.Namespace) -> int:
+    checked_at = clock.now()
+
+    def work(entry: HostEntry, appliance: Appliance) -> Diagnosis:
+        try:
+            return examine(appliance, warn_days=args.warn_days,
+                           runner=Runner(appliance, timeout=args.timeout))
+        except VcfixError as exc:  # reached, but nothing could be read at all
+            return Diagnosis.unknown(None, exc.one_line(), clock.now())
+
+    outcomes = over_hosts(entries(args), reach(args), work, parallel=args.parallel)
+    results = [HostResult(o.entry, o.value, o.error) for o in outcomes]
+    if args.json:
+        json.dump(fleet_json(results, checked_at), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        style = Style(use_color(sys.stdout, args.no_color))
+        print(safe_text("\n".join(render_lines(results, style))))
+    return worst_code(r.exit_code for r in results)
