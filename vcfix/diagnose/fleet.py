@@ -92,9 +92,9 @@ def render_lines(results: Sequence[HostResult], style: Style) -> List[str]:
               for i in range(4)]
     lines = []
     for result, row in zip(results, rows):
-        cells = [cell.ljust(widths[i]) if i < len(row) - 1 else cell
+        cells = [cell + " " * (widths[i] - len(cell)) if i < len(row) - 1 else cell
                  for i, cell in enumerate(row)]
-        cells[1] = style.paint(cells[1], _COLOURS[result.status])
+        cells[1] = style.paint(row[1], _COLOURS[result.status]) + cells[1][len(row[1]):]
         lines.append(GAP.join(cells).rstrip())
     return lines + [summary(results)]
 
