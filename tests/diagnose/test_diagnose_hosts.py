@@ -86,6 +86,12 @@ def test_a_bad_hosts_file_line_is_a_usage_error(tmp_path: Path,
     assert f"{hosts}:3: the root folder '-oProxyCommand=x' must be an absolute path" in err
 
 
+def test_state_dir_is_for_one_host(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "--host", "vc1", "--host", "vc2", "diagnose", "--state-dir",
+                         str(tmp_path))
+    assert (code, out) == (2, "") and "give one --host with it" in err
+
+
 @pytest.mark.parametrize("value", ["0", "65", "x", "-1"])
 def test_parallel_is_bounded(value: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as caught:

@@ -23,11 +23,14 @@ from vcfix.commands.hosts import entries
 from vcfix.diagnose.examine import examine
 from vcfix.diagnose.fleet import HostResult, fleet_json, render_lines, worst_code
 from vcfix.diagnose.model import Diagnosis
-from vcfix.errors import VcfixError
+from vcfix.errors import EXIT_USAGE, VcfixError
 from vcfix.ui.style import Style, safe_text, use_color
 
 
 def run_hosts(args: argparse.Namespace) -> int:
+    if args.state_dir is not None:
+        raise VcfixError("--state-dir reports what an unfinished fix left on one appliance: "
+                         "give one --host with it", exit_code=EXIT_USAGE)
     checked_at = clock.now()
 
     def work(entry: HostEntry, appliance: Appliance) -> Diagnosis:
