@@ -97,3 +97,15 @@ def test_json_document(diagnoses: Dict[str, Diagnosis], fixed_clock: dt.datetime
     assert down == {"host": "admin@vc3", "exit_code": 3,
                     "error": "root@vc3: cannot connect: Connection refused\\x1b[2J; second line"}
     assert unknown["exit_code"] == 3 and unknown["diagnosis"]["status"] == "unknown"
+
+
+def test_an_unfinished_fix_is_named_on_its_host(diagnoses: Dict[str, Diagnosis]) -> None:
+    run_dir = "/home/op/.local/state/vcfix/hosts/root@vc1/runs/20260601T110000Z"
+    result = HostResult(HostEntry(Target("root", "vc1")), diagnoses["outage"],
+                        unfinished=run_dir)
+    (line, _summary) = render_lines([result], Style(False))
+    assert line.endswith(f"plan: sts, machine-ssl, solution-users  unfinished fix: {run_dir}")
+    assert fleet_json([result], diagnoses["outage"].checked_at)["hosts"][0][
+        "unfinished_fix"] == run_dir
+    assert "unfinished_fix" not in fleet_json(results(diagnoses), diagnoses[
+        "outage"].checked_at)["hosts"][0]

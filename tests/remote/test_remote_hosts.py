@@ -27,6 +27,14 @@ def run(capsys: pytest.CaptureFixture[str], sshd: Sshd, *argv: str) -> Tuple[int
     return code, out, err
 
 
+def quick(*roots: Path) -> List[Path]:
+    """Lab appliances whose fake tools do not pretend to be slow."""
+    for root in roots:
+        with lab_state.transaction(root) as state:
+            state["settings"]["speed"] = 0.0005
+    return list(roots)
+
+
 def hosts_file(tmp_path: Path, lines: List[str]) -> Path:
     path = tmp_path / "hosts"
     path.write_text("# lab appliances behind the test sshd\n" + "\n".join(lines) + "\n")
@@ -35,12 +43,12 @@ def hosts_file(tmp_path: Path, lines: List[str]) -> Path:
 
 def test_diagnose_two_lab_hosts_and_a_closed_port(
         tmp_path: Path, sshd: Sshd, capsys: pytest.CaptureFixture[str]) -> None:
-    outage = create_lab(tmp_path / "vc1", "outage")
-    healthy = create_lab(tmp_path / "vc2", "healthy")
+    outage, healthy = quick(create_lab(tmp_path / "vc1", "outage"),
+                            create_lab(tmp_path / "vc2", "healthy"))
     hosts = hosts_file(tmp_path, [f"{sshd.target} {outage}", f"{sshd.target} {healthy}",
                                   sshd.closed_target])
     code, out, _err = run(capsys, sshd, "diagnose", "--hosts-file", str(hosts))
-    assert code == 2  # critical beats the unreachable host's unknown
+    assert code == 2, out + _err  # critical beats the unreachable host's unknown
     first, second, third, last = out.splitlines()
     host, status, version, soonest, plan = re.split(r"\s{2,}", first)
     assert (host, status, version, plan) == (f"{sshd.target} {outage}", "CRITICAL",
@@ -56,10 +64,10 @@ def test_diagnose_two_lab_hosts_and_a_closed_port(
     assert sshd.closed_target in reason or "127.0.0.1" in reason
     assert last == "3 hosts: 1 critical, 1 unreachable, 1 ok; exit 2"
 
-    code, out, _err = run(capsys, sshd, "diagnose", "--hosts-file", str(hosts), "--json",
-                          "--parallel", "3")
+    code, out, err = run(capsys, sshd, "diagnose", "--hosts-file", str(hosts), "--json",
+                         "--parallel", "3")
     doc = json.loads(out)
-    assert (code, doc["exit_code"]) == (2, 2)
+    assert (code, doc["exit_code"]) == (2, 2), out + err
     vc1, vc2, down = doc["hosts"]
     assert (vc1["host"], vc1["root"], vc1["exit_code"]) == (sshd.target, str(outage), 2)
     assert vc1["diagnosis"]["status"] == "critical"
@@ -79,7 +87,7 @@ def answers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_preupgrade_over_three_nodes_from_a_hosts_file(
         tmp_path: Path, sshd: Sshd, capsys: pytest.CaptureFixture[str], answers: Path) -> None:
-    roots = create_domain_lab(tmp_path / "elm", "elm-chain", nodes=3)
+    roots = quick(*create_domain_lab(tmp_path / "elm", "elm-chain", nodes=3))
     hosts = hosts_file(tmp_path, [f"{sshd.target} {root}" for root in roots])
     saved = tmp_path / "snapshots"
     code, out, err = run(capsys, sshd, "preupgrade", "--hosts-file", str(hosts), "--answers",
@@ -105,7 +113,7 @@ def test_preupgrade_over_three_nodes_from_a_hosts_file(
 
 def test_preupgrade_with_a_node_down_is_not_safe_or_unknown(
         tmp_path: Path, sshd: Sshd, capsys: pytest.CaptureFixture[str], answers: Path) -> None:
-    roots = create_domain_lab(tmp_path / "elm", "elm-healthy", nodes=3)
+    roots = quick(*create_domain_lab(tmp_path / "elm", "elm-healthy", nodes=3))
     hosts = hosts_file(tmp_path, [f"{sshd.target} {roots[0]}", f"{sshd.target} {roots[1]}",
                                   f"{sshd.closed_target} {roots[2]}"])
     code, out, _err = run(capsys, sshd, "preupgrade", "--hosts-file", str(hosts), "--answers",
@@ -125,7 +133,7 @@ def test_preupgrade_refused_password_asks_one_node_only(
     from vcfix.lab.fakes.common import read_calls
 
     monkeypatch.setattr(preupgrade, "interactive", lambda: False)
-    roots = create_domain_lab(tmp_path / "elm", "elm-healthy", nodes=3)
+    roots = quick(*create_domain_lab(tmp_path / "elm", "elm-healthy", nodes=3))
     wrong = tmp_path / "wrong.yaml"
     wrong.write_text("sso:\n  password: 'not-the-password'\n")
     wrong.chmod(0o600)

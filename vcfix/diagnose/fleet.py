@@ -36,6 +36,7 @@ class HostResult:
     entry: HostEntry
     diagnosis: Optional[Diagnosis] = None
     error: Optional[str] = None  # one line, when there is no diagnosis
+    unfinished: Optional[str] = None  # the run directory of a vcfix fix that did not finish
 
     @property
     def status(self) -> str:
@@ -82,6 +83,8 @@ def _cells(result: HostResult) -> List[str]:
     plan = "plan: " + (", ".join(s.step for s in diagnosis.plan) or "none")
     if diagnosis.error:
         plan += f"  error: {one_line(diagnosis.error)}"
+    if result.unfinished:
+        plan += f"  unfinished fix: {escape_controls(result.unfinished)}"
     return [host, diagnosis.status.upper(), version, _expiry(diagnosis), plan]
 
 
@@ -115,6 +118,8 @@ def host_json(result: HostResult) -> Dict[str, Any]:
     item["exit_code"] = result.exit_code
     if result.diagnosis is not None:
         item["diagnosis"] = result.diagnosis.to_json()
+        if result.unfinished:
+            item["unfinished_fix"] = result.unfinished
     else:
         item["error"] = one_line(result.error or "not reached")
     return item
