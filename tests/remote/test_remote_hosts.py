@@ -47,8 +47,10 @@ def test_diagnose_two_lab_hosts_and_a_closed_port(
                             create_lab(tmp_path / "vc2", "healthy"))
     hosts = hosts_file(tmp_path, [f"{sshd.target} {outage}", f"{sshd.target} {healthy}",
                                   sshd.closed_target])
+    logins = sshd.authentications()
     code, out, _err = run(capsys, sshd, "diagnose", "--hosts-file", str(hosts))
     assert code == 2, out + _err  # critical beats the unreachable host's unknown
+    assert sshd.authentications() - logins == 2  # one connection per host reached
     first, second, third, last = out.splitlines()
     host, status, version, soonest, plan = re.split(r"\s{2,}", first)
     assert (host, status, version, plan) == (f"{sshd.target} {outage}", "CRITICAL",
@@ -90,10 +92,12 @@ def test_preupgrade_over_three_nodes_from_a_hosts_file(
     roots = quick(*create_domain_lab(tmp_path / "elm", "elm-chain", nodes=3))
     hosts = hosts_file(tmp_path, [f"{sshd.target} {root}" for root in roots])
     saved = tmp_path / "snapshots"
+    logins = sshd.authentications()
     code, out, err = run(capsys, sshd, "preupgrade", "--hosts-file", str(hosts), "--answers",
                          str(answers), "--save-dir", str(saved), "--json")
     doc = json.loads(out)
-    assert (code, doc["verdict"]) == (1, "warnings")
+    assert (code, doc["verdict"]) == (1, "warnings"), out + err
+    assert sshd.authentications() - logins == 3  # one connection per node
     assert {f["rule"] for f in doc["findings"]} == {"chain-topology"}
     assert [n["host"] for n in doc["nodes"]] == [r.name for r in roots]
     assert doc["not_reached"] == [] and doc["unknowns"] == []

@@ -11,7 +11,6 @@ waits. ``sleep`` is injectable so that tests never sleep.
 
 from __future__ import annotations
 
-import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -245,7 +244,7 @@ def registrations(appliance: Appliance, runner: Runner) -> List[parsers.Registra
     port = 7080 if "/vmidentity/" in str(script) else 7090
     args: Sequence[str] = ["list", "--url", f"http://localhost:{port}/lookupservice/sdk",
                            "--no-check-cert"]
-    if os.access(script, os.X_OK):
+    if appliance.transport.executable(str(script)):
         done = runner.run("lstool", args, check=False, timeout=LSTOOL_TIMEOUT)
     else:
         done = runner.run("python", [str(script), *args], check=False, timeout=LSTOOL_TIMEOUT)
