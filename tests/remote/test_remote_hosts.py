@@ -13,7 +13,11 @@ import pytest
 
 from tests.remote.sshd import Sshd
 from vcfix import cli
+from vcfix.appliance.paths import Appliance
+from vcfix.appliance.ssh.hosts_file import HostEntry
+from vcfix.appliance.ssh.target import Reach, parse_target
 from vcfix.commands import preupgrade
+from vcfix.commands.fleet import over_hosts
 from vcfix.lab import state as lab_state
 from vcfix.lab.build import create_lab
 from vcfix.lab.elm_build import create_domain_lab
@@ -148,3 +152,28 @@ def test_preupgrade_refused_password_asks_one_node_only(
     assert "was refused" in err and "not-the-password" not in err
     asked = [r for r in roots if any(c["tool"] == "vdcrepadmin" for c in read_calls(r))]
     assert asked == [roots[0]]  # the other nodes were never sent the refused password
+
+
+def test_without_batch_mode_every_host_is_connected_before_any_work(
+        tmp_path: Path, sshd: Sshd) -> None:
+    """On a terminal ssh may prompt: the hosts are connected one after another first (the
+    prompts never interleave), then worked on together, each on its own connection."""
+    roots = [create_lab(tmp_path / f"vc{i}", "healthy", version=v)
+             for i, v in enumerate(("6.7", "8.0"))]
+    target = parse_target(sshd.target)
+    entries = [HostEntry(target, roots[0]), HostEntry(parse_target(sshd.closed_target)),
+               HostEntry(target, roots[1])]
+    logins = sshd.authentications()
+    seen_logins: List[int] = []
+
+    def work(entry: HostEntry, appliance: Appliance) -> str:
+        seen_logins.append(sshd.authentications() - logins)
+        assert appliance.transport.remote and appliance.root == entry.root
+        return appliance.version()
+
+    outcomes = over_hosts(entries, Reach(ssh_config=sshd.ssh_config, batch=False), work,
+                          parallel=2)
+    assert [o.entry for o in outcomes] == entries
+    assert [(o.value or "")[:4] for o in outcomes] == ["6.7.", "", "8.0."], outcomes
+    assert outcomes[1].error and sshd.closed_target in outcomes[1].error
+    assert seen_logins == [2, 2]  # both logins happened before the first work began
