@@ -177,3 +177,19 @@ def test_without_batch_mode_every_host_is_connected_before_any_work(
     assert [(o.value or "")[:4] for o in outcomes] == ["6.7.", "", "8.0."], outcomes
     assert outcomes[1].error and sshd.closed_target in outcomes[1].error
     assert seen_logins == [2, 2]  # both logins happened before the first work began
+
+
+def test_preupgrade_of_one_node_over_ssh(tmp_path: Path, sshd: Sshd,
+                                         capsys: pytest.CaptureFixture[str],
+                                         answers: Path) -> None:
+    roots = create_domain_lab(tmp_path / "elm", "elm-healthy", nodes=2)
+    logins = sshd.authentications()
+    code, out, err = run(capsys, sshd, "--host", sshd.target, "--root", str(roots[1]),
+                         "preupgrade", "--answers", str(answers), "--json")
+    doc = json.loads(out)
+    assert (code, [n["host"] for n in doc["nodes"]]) == (1, [roots[1].name]), out + err
+    assert {f["rule"] for f in doc["findings"]} == {"missing-snapshot"}  # alone, as locally
+    assert "not_reached" not in doc and sshd.authentications() - logins == 1
+    code, out, err = run(capsys, sshd, "--host", sshd.closed_target, "--root", str(roots[1]),
+                         "preupgrade", "--answers", str(answers))
+    assert (code, out) == (3, "") and sshd.closed_target in err

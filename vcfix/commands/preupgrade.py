@@ -132,7 +132,9 @@ def _load(args: argparse.Namespace) -> List[NodeSnapshot]:
 
 
 def _collect(args: argparse.Namespace) -> NodeSnapshot:
-    from vcfix.appliance.paths import Appliance
+    """This node (or the one ``--host`` names)."""
+    from vcfix.appliance.connect import open_appliance
+    from vcfix.commands import reach
     from vcfix.preupgrade.collect import Credentials, collect_node
 
     collect_options(args)
@@ -143,11 +145,19 @@ def _collect(args: argparse.Namespace) -> NodeSnapshot:
     if args.save and not args.save.absolute().parent.is_dir():
         raise VcfixError(f"--save {args.save}: the folder {args.save.absolute().parent} does "
                          "not exist", exit_code=EXIT_USAGE)
-    appliance = Appliance(args.root)
-    check_node(appliance)
-    username, password = sso_credentials(args.answers)
-    snapshot = collect_node(appliance, Credentials.from_username(username, password),
-                            resample_after=resample_after(args), on_wait=_waiting)
+    try:
+        appliance = open_appliance(args.root, args.hosts[0] if args.hosts else None,
+                                   reach(args, unattended=args.answers is not None))
+    except VcfixError as exc:  # no connection: nothing could be determined
+        exc.exit_code = EXIT_UNKNOWN
+        raise
+    try:
+        check_node(appliance)
+        username, password = sso_credentials(args.answers)
+        snapshot = collect_node(appliance, Credentials.from_username(username, password),
+                                resample_after=resample_after(args), on_wait=_waiting)
+    finally:
+        appliance.transport.close()
     if args.save:
         snapshot.save(args.save)
         print(escape_controls(f"vcfix: snapshot of {snapshot.host} saved to {args.save}"),
