@@ -124,14 +124,22 @@ def _target(text: str) -> Target:
 
 
 def _remote_defaults(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """``args.hosts`` (a list of Target, from --host or VCFIX_HOST) and ``args.ssh_config``."""
-    if not hasattr(args, "host"):
+    """``args.hosts`` (a list of Target, from --host or VCFIX_HOST) and ``args.ssh_config``.
+
+    Two targets or more are for the commands that take several (diagnose, preupgrade):
+    any other command acts on one appliance, and two are a usage error."""
+    args.hosts_from_env = not hasattr(args, "host")
+    if args.hosts_from_env:
         env = os.environ.get(HOST_ENV, "").strip()
         try:
             args.host = [parse_target(env)] if env else []
         except VcfixError as exc:
             parser.error(f"{HOST_ENV}: {exc.message}")
     args.hosts = list(args.host)
+    if len(set(args.hosts)) > 1 and not getattr(args, "several_hosts", False):
+        name = f"vcfix {args.command}" if args.command else "vcfix"
+        parser.error(f"{name} acts on one appliance: give --host once (diagnose and "
+                     "preupgrade take several)")
     if not hasattr(args, "ssh_config"):
         env = os.environ.get(SSH_CONFIG_ENV, "").strip()
         args.ssh_config = Path(env) if env else None

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
-from vcfix.commands import seconds
+from vcfix.commands import hosts, seconds
 from vcfix.errors import VcfixError
 
 if TYPE_CHECKING:
@@ -36,6 +36,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     parser.add_argument("--state-dir", type=Path, metavar="DIR",
                         help="where vcfix fix keeps its run directories, to report a fix "
                         "that did not finish (default: var/lib/vcfix under the root)")
+    hosts.add_options(parser, parallel=True)
     parser.set_defaults(func=run)
 
 
@@ -59,6 +60,10 @@ def run(args: argparse.Namespace) -> int:
     from vcfix.diagnose.report import render, vcfix_command
     from vcfix.ui.style import Style, safe_text, use_color
 
+    if hosts.several(args):
+        from vcfix.commands.diagnose_hosts import run_hosts
+
+        return run_hosts(args)
     try:
         with connected(args.root, args.hosts[0] if args.hosts else None,
                        reach(args)) as appliance:

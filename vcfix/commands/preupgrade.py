@@ -15,8 +15,9 @@ import json
 import math
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Tuple
 
+from vcfix.commands import hosts
 from vcfix.errors import EXIT_UNKNOWN, EXIT_USAGE, VcfixError
 from vcfix.redact import escape_controls
 
@@ -43,6 +44,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
                         help="also write this node's snapshot (JSON) to FILE")
     parser.add_argument("--merge", type=Path, nargs="+", metavar="FILE",
                         help="judge these snapshots (one per node) instead of this node")
+    parser.add_argument("--save-dir", type=Path, metavar="DIR",
+                        help="with several hosts: also write each node's snapshot to "
+                        "DIR/<node>.json")
+    hosts.add_options(parser)
     parser.add_argument("--answers", type=Path, metavar="FILE",
                         help="answer file giving sso.password (and sso.username)")
     parser.add_argument("--resample-after", type=_seconds, default=None, metavar="S",
@@ -85,15 +90,22 @@ def run(args: argparse.Namespace) -> int:
     from vcfix.preupgrade.rules import evaluate
     from vcfix.ui.style import safe_text, use_color
 
-    snapshots = _load(args) if args.merge else [_collect(args)]
-    verdict = evaluate(snapshots)
+    not_reached: Optional[List[Dict[str, str]]] = None  # the several-host form only
+    not_checked: List[str] = []
+    if hosts.several(args):
+        snapshots, not_reached, not_checked = _collect_several(args)
+    else:
+        snapshots = _load(args) if args.merge else [_collect(args)]
+    verdict = evaluate(snapshots, not_checked)
     if args.json:
-        json.dump(render_json(verdict, snapshots), sys.stdout, indent=2)
+        json.dump(render_json(verdict, snapshots, not_reached=not_reached), sys.stdout,
+                  indent=2)
         sys.stdout.write("\n")
     else:
         sys.stdout.write(safe_text(render_text(verdict, snapshots,
                                                use_color(sys.stdout, args.no_color))))
-        if not args.merge and any(f.rule == "missing-snapshot" for f in verdict.findings):
+        alone = not args.merge and not_reached is None
+        if alone and any(f.rule == "missing-snapshot" for f in verdict.findings):
             print(f"\nThis judged {snapshots[0].host} alone. For the domain's verdict run "
                   "'vcfix preupgrade --save <node>.json' on every node, then "
                   "'vcfix preupgrade --merge <every node>.json' on one of them.")
@@ -109,7 +121,7 @@ def _load(args: argparse.Namespace) -> List[NodeSnapshot]:
         read_snapshot,
     )
 
-    for option in ("save", "answers", "resample_after"):
+    for option in ("save", "answers", "resample_after", "save_dir"):
         if getattr(args, option) is not None:
             raise VcfixError(f"--merge judges saved snapshots: --{option.replace('_', '-')} "
                              "does not apply", exit_code=EXIT_USAGE)
@@ -120,17 +132,72 @@ def _load(args: argparse.Namespace) -> List[NodeSnapshot]:
 
 
 def _collect(args: argparse.Namespace) -> NodeSnapshot:
-    from vcfix.appliance.paths import Appliance
-    from vcfix.preupgrade.collect import DEFAULT_RESAMPLE, Credentials, collect_node
+    """This node (or the one ``--host`` names)."""
+    from vcfix.appliance.connect import open_appliance
+    from vcfix.commands import reach
+    from vcfix.preupgrade.collect import Credentials, collect_node
 
+    collect_options(args)
+    if args.save_dir is not None:
+        raise VcfixError("--save-dir keeps the snapshots of several hosts (two --host or "
+                         "more, --hosts-file); for one node use --save FILE",
+                         exit_code=EXIT_USAGE)
+    if args.save and not args.save.absolute().parent.is_dir():
+        raise VcfixError(f"--save {args.save}: the folder {args.save.absolute().parent} does "
+                         "not exist", exit_code=EXIT_USAGE)
+    try:
+        appliance = open_appliance(args.root, args.hosts[0] if args.hosts else None,
+                                   reach(args, unattended=args.answers is not None))
+    except VcfixError as exc:  # no connection: nothing could be determined
+        exc.exit_code = EXIT_UNKNOWN
+        raise
+    try:
+        check_node(appliance)
+        username, password = sso_credentials(args.answers)
+        snapshot = collect_node(appliance, Credentials.from_username(username, password),
+                                resample_after=resample_after(args), on_wait=_waiting)
+    finally:
+        appliance.transport.close()
+    if args.save:
+        snapshot.save(args.save)
+        print(escape_controls(f"vcfix: snapshot of {snapshot.host} saved to {args.save}"),
+              file=sys.stderr)
+    return snapshot
+
+
+def _collect_several(args: argparse.Namespace
+                     ) -> Tuple[List[NodeSnapshot], List[Dict[str, str]], List[str]]:
+    from vcfix.commands.preupgrade_hosts import collect_hosts, save_dir
+    from vcfix.preupgrade.collect import Credentials
+
+    for option, instead in (("merge", "judges saved snapshots"),
+                            ("save", "keeps one node's snapshot: use --save-dir DIR")):
+        if getattr(args, option) is not None:
+            raise VcfixError(f"--{option} does not go with several hosts: it {instead}",
+                             exit_code=EXIT_USAGE)
+    collect_options(args)
+    folder = save_dir(args.save_dir) if args.save_dir is not None else None
+    username, password = sso_credentials(args.answers)  # once, before any node
+    return collect_hosts(args, Credentials.from_username(username, password),
+                         resample_after(args), check_node, folder)
+
+
+def collect_options(args: argparse.Namespace) -> None:
+    """Refuse the options of --merge when nodes are read (usage error)."""
     for option in ("max_age", "max_spread"):
         if getattr(args, option) is not None:
             raise VcfixError(f"--{option.replace('_', '-')} applies to --merge only",
                              exit_code=EXIT_USAGE)
-    if args.save and not args.save.absolute().parent.is_dir():
-        raise VcfixError(f"--save {args.save}: the folder {args.save.absolute().parent} does "
-                         "not exist", exit_code=EXIT_USAGE)
-    appliance = Appliance(args.root)
+
+
+def resample_after(args: argparse.Namespace) -> float:
+    from vcfix.preupgrade.collect import DEFAULT_RESAMPLE
+
+    return DEFAULT_RESAMPLE if args.resample_after is None else float(args.resample_after)
+
+
+def check_node(appliance: Appliance) -> None:
+    """VcfixError (exit 3) when ``appliance`` holds no SSO directory replica to check."""
     try:
         appliance.tool("vdcrepadmin")
     except VcfixError as exc:
@@ -141,15 +208,6 @@ def _collect(args: argparse.Namespace) -> NodeSnapshot:
                          "SSO directory to check", exit_code=EXIT_UNKNOWN,
                          hint="run 'vcfix preupgrade --save' on every PSC (and embedded "
                          "vCenter) of the SSO domain, then merge the snapshots")
-    username, password = sso_credentials(args.answers)
-    resample = DEFAULT_RESAMPLE if args.resample_after is None else args.resample_after
-    snapshot = collect_node(appliance, Credentials.from_username(username, password),
-                            resample_after=resample, on_wait=_waiting)
-    if args.save:
-        snapshot.save(args.save)
-        print(escape_controls(f"vcfix: snapshot of {snapshot.host} saved to {args.save}"),
-              file=sys.stderr)
-    return snapshot
 
 
 def _node_type(appliance: Appliance) -> Optional[str]:

@@ -11,7 +11,6 @@ waits. ``sleep`` is injectable so that tests never sleep.
 
 from __future__ import annotations
 
-import os
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -158,8 +157,12 @@ def _host(pnid: "Future[str]") -> str:
                          exit_code=EXIT_UNKNOWN, details=exc.details, hint=exc.hint) from exc
 
 
+class PasswordRefused(VcfixError):
+    """The SSO password was refused (tried once): no node is to be asked again."""
+
+
 def _refused(exc: VcfixError, credentials: Credentials) -> VcfixError:
-    return VcfixError(
+    return PasswordRefused(
         f"the SSO password for {credentials.user} was refused: {exc.message}",
         exit_code=EXIT_UNKNOWN, details=exc.details,
         hint="vcfix tried it once and will not retry (repeated failures can lock the "
@@ -241,7 +244,7 @@ def registrations(appliance: Appliance, runner: Runner) -> List[parsers.Registra
     port = 7080 if "/vmidentity/" in str(script) else 7090
     args: Sequence[str] = ["list", "--url", f"http://localhost:{port}/lookupservice/sdk",
                            "--no-check-cert"]
-    if os.access(script, os.X_OK):
+    if appliance.transport.executable(str(script)):
         done = runner.run("lstool", args, check=False, timeout=LSTOOL_TIMEOUT)
     else:
         done = runner.run("python", [str(script), *args], check=False, timeout=LSTOOL_TIMEOUT)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import textwrap
 from collections import Counter
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from vcfix import __version__
 from vcfix.clock import iso
@@ -156,12 +156,16 @@ def _node_json(snap: NodeSnapshot) -> Dict[str, Any]:
 
 
 def render_json(verdict: Verdict, snapshots: Sequence[NodeSnapshot],
-                checked_at: Optional[dt.datetime] = None) -> Dict[str, Any]:
+                checked_at: Optional[dt.datetime] = None,
+                not_reached: Optional[Sequence[Mapping[str, str]]] = None) -> Dict[str, Any]:
     """The verdict as a JSON-serialisable dict (schema: docs/preupgrade-json.md).
 
-    ``checked_at`` defaults to the newest snapshot's ``taken_at``.
+    ``checked_at`` defaults to the newest snapshot's ``taken_at``. ``not_reached`` (the
+    several-host form: ``{"host", "error"}`` and ``"root"`` per node that gave no
+    snapshot) adds the ``not_reached`` list.
     """
     when = checked_at or max((s.taken_at for s in snapshots), default=None)
+    extra = {} if not_reached is None else {"not_reached": [dict(n) for n in not_reached]}
     return {
         "format": JSON_FORMAT,
         "vcfix_version": __version__,
@@ -176,4 +180,5 @@ def render_json(verdict: Verdict, snapshots: Sequence[NodeSnapshot],
             for f in verdict.findings
         ],
         "unknowns": list(verdict.unknowns),
+        **extra,
     }

@@ -47,9 +47,13 @@ class Verdict:
         return EXIT_CODES[self.verdict]
 
 
-def evaluate(snapshots: Sequence[NodeSnapshot]) -> Verdict:
-    """Judge a domain from the snapshots of its nodes (one per node)."""
+def evaluate(snapshots: Sequence[NodeSnapshot], not_checked: Sequence[str] = ()) -> Verdict:
+    """Judge a domain from the snapshots of its nodes (one per node).
+
+    ``not_checked``: the nodes that were asked for but gave no snapshot, one
+    ``"<node>: <why>"`` each; each is something not determined (never SAFE)."""
     domain = Domain(snapshots)
+    domain.unknowns += list(not_checked)
     findings: List[Finding] = []
     for check in _CHECKS:
         findings.extend(check(domain))
