@@ -140,6 +140,7 @@ def run_fix(opts: FixOptions) -> int:
         opts.prompter.confirm(runnable[0].step, "")  # raises: exit 4, naming --yes
     with FixLock(appliance.file("lock_dir")):
         rundir = RunDir.create(state_dir, redactor)
+        rundir.appliance = appliance
         ctx.rundir = rundir
         rundir.event("preflight", checks=[c.to_json() for c in checks])
         say(f"\nRun directory: {rundir.path}")
