@@ -115,18 +115,19 @@ def recap(stdout: str) -> Dict[str, Dict[str, int]]:
 
 
 @pytest.fixture(scope="module")
-def strict_run(fleet: Fleet) -> "tuple[subprocess.CompletedProcess[str], Path]":
+def strict_run(fleet: Fleet) -> "tuple[subprocess.CompletedProcess[str], Path, int]":
     names = ["vcsa01", "vcsa02", DOWN, "vcsa04"]
     inventory = fleet.inventory("strict", {"vcenters": {n: fleet.host(n) for n in names}})
     reports = fleet.base / "reports"
+    before = fleet.server.authentications()
     done = fleet.play("diagnose.yml", inventory, "-e", "vcfix_strict=true",
                       "-e", f"vcfix_report_dir={reports}")
-    return done, reports
+    return done, reports, fleet.server.authentications() - before
 
 
 def test_every_host_is_reported_with_status_expiry_and_plan(
         fleet: Fleet, strict_run: Any) -> None:
-    done, _ = strict_run
+    done, _, _ = strict_run
     lines = report_lines(done.stdout)
     assert set(lines) == {"vcsa01", "vcsa02", "vcsa03", "vcsa04"}, done.stdout + done.stderr
     assert lines["vcsa01"].startswith("vcsa01: OK (7.0.3.01400); soonest expiry ")
@@ -144,7 +145,7 @@ def test_every_host_is_reported_with_status_expiry_and_plan(
 
 def test_critical_and_unreachable_hosts_are_marked_and_strict_fails_last(
         strict_run: Any) -> None:
-    done, _ = strict_run
+    done, _, _ = strict_run
     out = done.stdout
     assert '"CRITICAL (expired in use): vcsa02"' in out
     assert '"UNKNOWN (not checked): vcsa03"' in out
@@ -161,8 +162,13 @@ def test_critical_and_unreachable_hosts_are_marked_and_strict_fails_last(
     assert all(hosts[h]["unreachable"] == 0 for h in hosts)
 
 
+def test_one_ssh_login_per_reachable_vcenter(strict_run: Any) -> None:
+    _, _, logins = strict_run
+    assert logins == 3  # vcsa01, vcsa02, vcsa04; nothing listens for vcsa03
+
+
 def test_the_reports_are_kept_as_the_multi_host_document(strict_run: Any) -> None:
-    _, reports = strict_run
+    _, reports, _ = strict_run
     fleet_doc = json.loads((reports / "fleet.json").read_text())
     assert set(fleet_doc) == {"vcfix_version", "checked_at", "hosts"}
     assert [(h["host"], h["exit_code"]) for h in fleet_doc["hosts"]] == [
