@@ -35,6 +35,24 @@ from vcfix.lab.build import create_lab  # noqa: E402
 VCFIX = [sys.executable, "-m", "vcfix"]
 
 
+class ApplianceLikeSshd(Sshd):
+    """The test sshd, but the commands it runs do not read root's ``~/.bashrc``.
+
+    Debian's bash reads ``~/.bashrc`` for every command sshd runs (bash's
+    SSH_SOURCE_BASHRC), and on a developer or CI machine root's ``~/.bashrc`` may start
+    pyenv or nvm: 0.3-3 s per SSH command on a busy machine, which would measure this
+    machine's shell set-up instead of vcfix (a VCSA's root has no such ``~/.bashrc``).
+    ``SHLVL=1`` in the session environment (sshd's ``SetEnv``) makes bash skip it."""
+
+    def _write_sshd_config(self) -> None:
+        super()._write_sshd_config()
+        config = self.base / "sshd_config"
+        text = config.read_text()
+        cut = text.find("Match ")
+        config.write_text(text[:cut] + "SetEnv SHLVL=1\n" + text[cut:] if cut >= 0
+                          else text + "SetEnv SHLVL=1\n")
+
+
 def timed(cmd: list[str], env: dict[str, str], server: Sshd) -> tuple[float, int]:
     """Wall time and SSH authentications of one run (a verdict exit 0-2 expected)."""
     before = server.authentications()
@@ -63,7 +81,7 @@ def main() -> int:
         base = Path(tmp)
         labs = [create_lab(base / f"vcsa{i:02d}", args.scenario,
                            pnid=f"vcsa{i:02d}.lab.example") for i in range(1, args.hosts + 1)]
-        server = Sshd(base / "sshd", max_sessions=64).start()
+        server = ApplianceLikeSshd(base / "sshd", max_sessions=64).start()
         try:
             hosts_file = base / "hosts"
             hosts_file.write_text("".join(f"{server.target} {lab}\n" for lab in labs))
