@@ -91,6 +91,12 @@ class Transport:
         info = os.statvfs(path)
         return info.f_bavail * info.f_frsize, info.f_blocks * info.f_frsize
 
+    def fix_lock(self, directory: Path, command: str) -> ContextManager[object]:
+        """One fix at a time on the appliance: held for the block (see vcfix.appliance.lock)."""
+        from vcfix.appliance.lock import FixLock
+
+        return FixLock(directory, command)
+
     def secret_file(self, secret: str) -> ContextManager[str]:
         """The path, on the appliance, of a 0600 file holding ``secret`` in a 0700 folder,
         for a tool that reads a password from a file; removed when the block ends."""

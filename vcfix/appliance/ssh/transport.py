@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import errno
 import subprocess
+from pathlib import Path
 from typing import ContextManager, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from vcfix.appliance.jobs import JobHandle
@@ -128,6 +129,11 @@ class SshTransport(Transport):
             return int(fields[3]) * 1024, int(fields[1]) * 1024
         except (IndexError, ValueError):
             raise OSError(errno.EIO, f"df on {self.label} printed no size", path) from None
+
+    def fix_lock(self, directory: Path, command: str) -> ContextManager[object]:
+        from vcfix.appliance.ssh.lock import RemoteLock
+
+        return RemoteLock(self.session, directory, command)
 
     def secret_file(self, secret: str) -> ContextManager[str]:
         from vcfix.appliance.ssh.secret import remote_secret_file
