@@ -82,9 +82,14 @@ class Appliance:
 
         Raises :class:`VcfixError` naming every path tried when none exists.
         """
+        known = self.transport.tools.get((str(self.root), name))
+        if known is not None:
+            return known
         candidates = [self.path(p) for p in TOOLS[name]]
         for candidate in candidates:
             if self.transport.exists(str(candidate)):
+                if self.transport.remote:  # here a look is cheap and always current
+                    self.transport.tools[(str(self.root), name)] = candidate
                 return candidate
         tried = ", ".join(str(c) for c in candidates)
         raise VcfixError(

@@ -18,7 +18,7 @@ from vcfix.errors import VcfixError
 
 HOLD = r'''
 umask 077
-d=$(mktemp -d /tmp/vcfix-XXXXXXXX) || exit 1
+d=$(mktemp -d /tmp/vcfix-pw-XXXXXXXX) || exit 1
 trap 'rm -rf "$d"' EXIT
 trap 'exit 1' HUP TERM INT PIPE
 IFS= read -r pw || exit 1
@@ -41,7 +41,7 @@ def remote_secret_file(session: Session, secret: str) -> Iterator[str]:
         proc.stdin.write(secret.encode("utf-8") + b"\n")
         proc.stdin.flush()
         path = proc.stdout.readline().decode("utf-8", "replace").strip()
-        if not path.startswith("/tmp/vcfix-"):  # noqa: S108 - the remote mktemp's own name
+        if not path.startswith("/tmp/vcfix-pw-"):  # noqa: S108 - the remote mktemp's own name
             raise VcfixError(f"{session.label}: could not create a private password file "
                              "(mktemp -d in /tmp)")
         yield path

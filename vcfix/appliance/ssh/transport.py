@@ -36,6 +36,7 @@ class SshTransport(Transport):
     remote = True
 
     def __init__(self, target: Target, reach: Reach) -> None:
+        super().__init__()
         self.target = target
         self.label = str(target)
         self.master = Master(target, reach)
@@ -47,6 +48,7 @@ class SshTransport(Transport):
         try:
             transport.master.open()
             transport.check_shell()
+            transport.master.hold()
         except BaseException:
             transport.close()
             raise
@@ -129,6 +131,16 @@ class SshTransport(Transport):
             return int(fields[3]) * 1024, int(fields[1]) * 1024
         except (IndexError, ValueError):
             raise OSError(errno.EIO, f"df on {self.label} printed no size", path) from None
+
+    def put_files(self, folder: str, files: Mapping[str, bytes]) -> None:
+        done = self.call(remote.script(remote.PUT, folder), stdin=remote.tar(files),
+                         timeout=CALL_TIMEOUT * 5)
+        if done.returncode != 0:
+            raise VcfixError(f"cannot write {folder} on {self.label} (exit status "
+                             f"{done.returncode}); nothing was changed")
+
+    def remove_tree(self, folder: str) -> None:
+        self.call(remote.script(remote.REMOVE, folder))
 
     def fix_lock(self, directory: Path, command: str) -> ContextManager[object]:
         from vcfix.appliance.ssh.lock import RemoteLock
