@@ -234,8 +234,8 @@ def multi_host_preupgrade() -> bool:
 
 def test_preupgrade_of_a_three_node_domain(fleet: Fleet, vault: List[str]) -> None:
     if not multi_host_preupgrade():
-        pytest.skip("vcfix preupgrade has no --hosts-file in this tree yet (several-host "
-                    "preupgrade, branch i13-multi): this test runs once it is merged")
+        pytest.skip("vcfix preupgrade has no --hosts-file in this tree yet (issue 13's "
+                    "several-host preupgrade): this test runs once it is merged")
     roots = create_domain_lab(fleet.base / "elm", "elm-healthy", nodes=3, now=FIXED_NOW)
     nodes = {root.name.split(".")[0]: {"ansible_host": "127.0.0.1",
                                        "ansible_port": fleet.server.port,
