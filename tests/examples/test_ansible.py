@@ -52,13 +52,32 @@ class Fleet:
         self.roots: Dict[str, Path] = {}
 
     def host(self, name: str, **extra: Any) -> Dict[str, Any]:
-        """An inventory host reached through the sshd (the default target formula:
-        ansible_user@ansible_host:ansible_port); DOWN gets the closed port."""
+        """An inventory host reached through the sshd as ansible_host:ansible_port (the
+        target is ansible_user@ansible_host:ansible_port); DOWN gets the closed port."""
         port = self.server.closed_port if name == DOWN else self.server.port
         entry: Dict[str, Any] = {"ansible_host": "127.0.0.1", "ansible_port": port,
                                  "vcfix_root": str(self.roots.get(name, self.base / "none"))}
         entry.update(extra)
         return entry
+
+    def named_host(self, name: str) -> Dict[str, Any]:
+        """An inventory host known by its name alone (the target is root@NAME), as most
+        inventories list their vCenters: an ssh_config (:meth:`aliases`) says where it is."""
+        return {"vcfix_root": str(self.roots.get(name, self.base / "none")),
+                "vcfix_ssh_config": str(self.aliases())}
+
+    def aliases(self) -> Path:
+        """An ssh_config naming vcsa01-vcsa04 (DOWN at the closed port), then the test
+        sshd's settings (key, pinned known_hosts) for every host."""
+        path = self.base / "aliases_ssh_config"
+        names = " ".join(n for n in SCENARIOS if n != DOWN)
+        settings = self.server.ssh_config.read_text().split("\n", 1)[1]
+        path.write_text(
+            f"Host {names}\n    HostName 127.0.0.1\n    Port {self.server.port}\n"
+            f"Host {DOWN}\n    HostName 127.0.0.1\n    Port {self.server.closed_port}\n"
+            f"Host *\n{settings}")
+        os.chmod(path, 0o600)
+        return path
 
     def inventory(self, name: str, groups: Dict[str, Dict[str, Dict[str, Any]]]) -> Path:
         path = self.base / f"{name}.yml"
@@ -118,7 +137,7 @@ def recap(stdout: str) -> Dict[str, Dict[str, int]]:
 @pytest.fixture(scope="module")
 def strict_run(fleet: Fleet) -> "tuple[subprocess.CompletedProcess[str], Path, str]":
     names = ["vcsa01", "vcsa02", DOWN, "vcsa04"]
-    inventory = fleet.inventory("strict", {"vcenters": {n: fleet.host(n) for n in names}})
+    inventory = fleet.inventory("strict", {"vcenters": {n: fleet.named_host(n) for n in names}})
     reports = fleet.base / "reports"
     before = fleet.server.log.read_text(errors="replace")
     done = fleet.play("diagnose.yml", inventory, "-e", "vcfix_strict=true",
@@ -126,8 +145,7 @@ def strict_run(fleet: Fleet) -> "tuple[subprocess.CompletedProcess[str], Path, s
     return done, reports, fleet.server.log.read_text(errors="replace")[len(before):]
 
 
-def test_every_host_is_reported_with_status_expiry_and_plan(
-        fleet: Fleet, strict_run: Any) -> None:
+def test_every_host_is_reported_with_status_expiry_and_plan(strict_run: Any) -> None:
     done, _, _ = strict_run
     lines = report_lines(done.stdout)
     assert set(lines) == {"vcsa01", "vcsa02", "vcsa03", "vcsa04"}, done.stdout + done.stderr
@@ -141,7 +159,7 @@ def test_every_host_is_reported_with_status_expiry_and_plan(
     assert lines["vcsa04"].endswith("(100 days); plan: sts")
     down = lines["vcsa03"]
     assert down.startswith("vcsa03: UNKNOWN; UNREACHABLE: "), down
-    assert f"127.0.0.1:{fleet.server.closed_port}" in down  # vcfix names the host
+    assert "root@vcsa03: " in down  # vcfix names the host, as the inventory does
 
 
 def test_critical_and_unreachable_hosts_are_marked_and_strict_fails_last(
