@@ -14,6 +14,6 @@ def remote_args(server: Sshd, root: Path, target: str = "") -> List[str]:
             "--root", str(root)]
 
 
-def leftover_password_files() -> List[Path]:
-    """Password folders a remote call left in /tmp (the appliance is this machine)."""
-    return sorted(Path("/tmp").glob("vcfix-pw-*"))  # noqa: S108 - the remote mktemp name
+def leftover_password_files(root: Path) -> List[Path]:
+    """Password folders a remote call left in the lab's /tmp."""
+    return sorted((root / "tmp").glob("vcfix-pw-*"))

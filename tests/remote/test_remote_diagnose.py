@@ -35,7 +35,7 @@ def test_a_remote_diagnosis_equals_the_local_one(sshd: Sshd, tmp_path: Path, fix
     assert remote["certificates"] == local["certificates"]
     assert remote["sts"] == local["sts"]
     assert sshd.authentications() == before + 1  # one login for every call
-    assert leftover_password_files() == []
+    assert leftover_password_files(root) == []
 
 
 def test_the_appliance_shell_is_named_and_nothing_else_is_sent(
@@ -81,3 +81,27 @@ def test_connection_failures_get_one_line_naming_the_host(
     assert expected in document["error"]
     if case == "unknown-key":  # never accepted by itself
         assert (tmp_path / "empty_known_hosts").read_text() == ""
+
+
+def test_a_silent_port_times_out_and_a_bad_name_fails_to_resolve(sshd: Sshd,
+                                                                 tmp_path: Path) -> None:
+    """The two failures that need no sshd: a port that accepts but never speaks SSH, and
+    a name that does not resolve; each one line naming the host."""
+    import socket
+
+    from vcfix.appliance.ssh.target import Reach, parse_target
+    from vcfix.appliance.ssh.transport import SshTransport
+    from vcfix.errors import VcfixError
+
+    reach = Reach(ssh_config=sshd.ssh_config, batch=True, connect_timeout=2)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        target = parse_target(f"root@127.0.0.1:{silent.getsockname()[1]}")
+        with pytest.raises(VcfixError) as timed_out:
+            SshTransport.open(target, reach)
+    assert timed_out.value.message.startswith(f"{target}: ")
+    assert "no answer within the connection timeout" in timed_out.value.message
+    with pytest.raises(VcfixError) as unresolved:
+        SshTransport.open(parse_target("root@vcsa.invalid"), reach)
+    assert unresolved.value.message == "root@vcsa.invalid: the name does not resolve (DNS)"

@@ -44,7 +44,7 @@ def test_the_outage_is_fixed_over_ssh_with_no_secret_on_the_appliance(
     calls = read_calls(root)
     assert {c["tool"] for c in calls} >= {"certificate-manager", "vecs-cli", "ldapsearch"}
     assert not [c for c in calls if PASSWORD in json.dumps(c)]  # no argv held it
-    assert leftover_password_files() == []
+    assert leftover_password_files(root) == []
     run = only_run_dir(tmp_path / "state")  # the record is here, on the jump host
     assert (run / "backup" / "manifest.json").exists()
     assert not (root / "var/lib/vcfix/backups" / run.name).exists()  # kept until the end
@@ -78,7 +78,7 @@ def test_a_wrong_sso_password_over_ssh_stops_before_any_change(
     assert "nothing was changed" in err and "Not-The-Passw0rd" not in err
     assert not tool_calls(root, "certificate-manager")
     assert not [c for c in read_calls(root) if "Not-The-Passw0rd" in json.dumps(c)]
-    assert leftover_password_files() == []
+    assert leftover_password_files(root) == []
 
 
 def test_the_fix_lock_is_on_the_appliance_and_names_its_holder(
@@ -158,3 +158,36 @@ def test_the_backup_is_also_kept_on_the_appliance_while_the_run_lasts(
         assert (copy / "step1-sts.x.ldif").stat().st_mode & 0o077 == 0
         rundir.drop_appliance_copy()
         assert not copy.exists()
+
+
+@pytest.mark.parametrize("scenario", ["root-expired"])
+def test_a_fix_over_ssh_is_undone_by_a_restore_over_ssh(
+        scenario: str, sshd: Sshd, tmp_path: Path, fixed_clock: dt.datetime,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Option 8 replaces the VMCA root: the restore puts back VECS, the STS chain and the
+    VMCA root files, reading its files from a staging folder on the appliance."""
+    from vcfix.lab import state as lab_state
+
+    monkeypatch.setenv("VCFIX_SSO_PASSWORD", PASSWORD)
+    root = fast_lab(tmp_path, scenario)
+    vmca_before = lab_state.load(root)["vmca"]
+    assert remote_fix(sshd, root, tmp_path, "--yes") == 0
+    run = only_run_dir(tmp_path / "state")
+    before = json.loads((run / "diagnosis-before.json").read_text())
+    capsys.readouterr()
+    code = cli.main([*remote_args(sshd, root), "restore", str(run), "--answers",
+                     str(answer_file(tmp_path)), "--yes"])
+    out, err = capsys.readouterr()
+    assert code == 0, err[-3000:]
+    assert "are those of diagnosis-before.json" in out
+    assert lab_state.load(root)["vmca"] == vmca_before
+    cli.main(["--root", str(root), "diagnose", "--json"])
+    after = json.loads(capsys.readouterr().out)
+    assert {c["sha1"] for c in after["certificates"]} == {
+        c["sha1"] for c in before["certificates"]}
+    assert not (root / "var/lib/vcfix/restore").exists() or not any(
+        (root / "var/lib/vcfix/restore").iterdir())  # the staged keys are gone
+    creates = [c for c in tool_calls(root, "vecs-cli") if c["argv"][:2] == ["entry", "create"]]
+    assert creates and all(str(tmp_path / "state") not in " ".join(c["argv"]) for c in creates)
+    for call in read_calls(root):
+        assert PASSWORD not in json.dumps(call)

@@ -109,6 +109,13 @@ class Transport:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
 
+    def write_file(self, path: str, data: bytes, mode: int) -> None:
+        """Replace the file at ``path`` (never through a link) with ``data``, mode ``mode``."""
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(path, mode)
+
     def remove_tree(self, folder: str) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -118,9 +125,10 @@ class Transport:
 
         return FixLock(directory, command)
 
-    def secret_file(self, secret: str) -> ContextManager[str]:
-        """The path, on the appliance, of a 0600 file holding ``secret`` in a 0700 folder,
-        for a tool that reads a password from a file; removed when the block ends."""
+    def secret_file(self, secret: str, folder: str = "/tmp") -> ContextManager[str]:  # noqa: S108
+        """The path, on the appliance, of a 0600 file holding ``secret`` in a fresh 0700
+        folder (in ``folder`` when remote; here the system's temporary folder), for a tool
+        that reads a password from a file; removed when the block ends."""
         from vcfix.appliance.secretfile import password_file
 
         return password_file(secret)

@@ -61,6 +61,9 @@ REALPATH = 'exec readlink -f -- "$1"'
 # Files from a tar on stdin into a private folder (made if missing, never a link).
 PUT = ('umask 077; [ ! -L "$1" ] || exit 4; mkdir -p -m 700 -- "$1" && '
        'cd -- "$1" && exec tar -x -f - --no-same-owner --no-overwrite-dir')
+# Replace a file (never through a link): a private temporary file, then rename.
+WRITE = ('[ ! -L "$1" ] || exit 4; t="$1.vcfix-new"; rm -f -- "$t"; (umask 077; set -C; '
+         'cat > "$t") && chmod "$2" -- "$t" && mv -f -- "$t" "$1"')
 REMOVE = '[ ! -L "$1" ] && exec rm -rf -- "$1"'
 
 

@@ -139,6 +139,12 @@ class SshTransport(Transport):
             raise VcfixError(f"cannot write {folder} on {self.label} (exit status "
                              f"{done.returncode}); nothing was changed")
 
+    def write_file(self, path: str, data: bytes, mode: int) -> None:
+        done = self.call(remote.script(remote.WRITE, path, f"{mode & 0o7777:o}"), stdin=data)
+        if done.returncode != 0:
+            raise VcfixError(f"cannot write {path} on {self.label} (exit status "
+                             f"{done.returncode}; a link is refused)")
+
     def remove_tree(self, folder: str) -> None:
         self.call(remote.script(remote.REMOVE, folder))
 
@@ -147,10 +153,10 @@ class SshTransport(Transport):
 
         return RemoteLock(self.session, directory, command)
 
-    def secret_file(self, secret: str) -> ContextManager[str]:
+    def secret_file(self, secret: str, folder: str = "/tmp") -> ContextManager[str]:  # noqa: S108
         from vcfix.appliance.ssh.secret import remote_secret_file
 
-        return remote_secret_file(self.session, secret)
+        return remote_secret_file(self.session, secret, folder)
 
     # -- jobs ----------------------------------------------------------------------------
 
