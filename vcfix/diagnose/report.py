@@ -32,6 +32,8 @@ STEP_TOOLS = {
     "solution-users": "certificate-manager option 6",
     "reset-all": "certificate-manager option 8",
     "remove-unused-root": "manual",
+    "data-encipherment": "certool and vecs-cli, then a vpxd restart",
+    "clean-crls": "vecs-cli, then a restart of every service",
 }
 
 
@@ -86,12 +88,13 @@ def render_plan(plan: Sequence[Step], caveats: Sequence[str], style: Style,
         return [style.paint("Plan", "bold"), "  nothing to do"]
     out = [style.paint("Plan", "bold")]
     for number, step in enumerate(plan, 1):
-        out.append(f"  {number}. {style.paint(step.step, 'bold')} ({STEP_TOOLS[step.step]}): "
+        out.append(f"  {number}. {style.paint(step.step, 'bold')} "
+                   f"({STEP_TOOLS.get(step.step, 'vcfix')}): "
                    f"{step.reason}")
     if caveats:
         out += ["", style.paint("Before you answer certificate-manager", "bold")]
         out += [f"  - {c}" for c in caveats]
-    if next_hint and any(s.option is not None or s.step == "sts" for s in plan):
+    if next_hint and any(STEP_TOOLS.get(s.step) != "manual" for s in plan):
         out += ["", f"Next: '{command} fix --dry-run' shows every prompt and answer; "
                 f"'{command} fix' runs the plan."]
     return out

@@ -94,10 +94,12 @@ def view(lab_root: Path, state: lab_state.State) -> List[Dict[str, Any]]:
 
 
 def owner(state: lab_state.State) -> Owner:
+    """The node's registrations' owner; they trust its Machine SSL certificate, unless the
+    state's ``lookup_ssl_trust`` (base64 DER: stale registrations) says otherwise."""
     entry = lab_state.vecs_entry(state, "MACHINE_SSL_CERT", "__MACHINE_CERT") or {}
     pem = str(entry.get("cert") or "")
-    der_b64 = "".join(ln.strip() for ln in pem.splitlines()
-                      if ln.strip() and not ln.startswith("-----"))
+    der_b64 = str(state.get("lookup_ssl_trust") or "") or "".join(
+        ln.strip() for ln in pem.splitlines() if ln.strip() and not ln.startswith("-----"))
     return Owner(host=str(state["pnid"]), machine_id=str(state["machine_id"]),
                  site=str(state.get("site", "default-site")), domain=str(state["domain"]),
                  ssl_trust=der_b64)
