@@ -239,7 +239,8 @@ certificate:                               # the certool.cfg questions
   vmca_name: auto                          # auto = the PNID
 # psc:
 #   address: psc01.corp.example            # asked on vCenters with an external PSC only
-steps: auto          # or a list of: sts, machine-ssl, solution-users, reset-all
+steps: auto          # or a list of: sts, machine-ssl, solution-users, reset-all,
+                     # data-encipherment, clean-crls
 fixsts:
   script: /root/fixsts.sh                  # downloaded from VMware KB 76719
 """

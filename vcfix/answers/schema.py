@@ -28,7 +28,8 @@ ANSWER_KEYS: Tuple[str, ...] = (
 )
 SECRET_KEYS = frozenset({"sso.password"})
 DERIVED: Tuple[str, ...] = ("hostnames", "vmca_name", "sso_user", "menu_option")
-STEPS: Tuple[str, ...] = ("sts", "machine-ssl", "solution-users", "reset-all")
+STEPS: Tuple[str, ...] = ("sts", "machine-ssl", "solution-users", "reset-all",
+                          "data-encipherment", "clean-crls")
 
 # section -> field -> check (see _check)
 SCHEMA: Dict[str, Dict[str, str]] = {

@@ -10,7 +10,8 @@ from typing import List
 from vcfix.commands import seconds
 from vcfix.errors import EXIT_USAGE, VcfixError
 
-STEP_NAMES = ("sts", "machine-ssl", "solution-users", "reset-all")
+STEP_NAMES = ("sts", "machine-ssl", "solution-users", "reset-all", "data-encipherment",
+              "clean-crls")
 MAX_TIMEOUT = 86400.0  # a day
 MAX_STEP_TIMEOUT = 7 * 86400.0  # a week
 

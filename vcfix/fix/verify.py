@@ -8,7 +8,8 @@ from typing import List
 from vcfix.diagnose.classify import EXPIRED, EXPIRING
 from vcfix.diagnose.model import Diagnosis
 
-EXECUTABLE_STEPS = ("sts", "machine-ssl", "solution-users", "reset-all")
+EXECUTABLE_STEPS = ("sts", "machine-ssl", "solution-users", "reset-all", "data-encipherment",
+                    "clean-crls")
 
 
 @dataclass
