@@ -14,7 +14,7 @@ from vcfix.diagnose.model import EXIT_CODES, Diagnosis, NodeInfo, diagnose
 
 TOP_KEYS = {"schema_version", "vcfix_version", "checked_at", "status", "exit_code", "error",
             "node", "warn_days", "certificates", "sts", "skipped_stores", "skipped_entries",
-            "plan", "findings", "caveats", "services"}
+            "plan", "findings", "caveats", "services", "checks"}
 CERT_KEYS = {"id", "store", "alias", "entry_type", "group", "role", "status", "days_left",
              "in_use", "subject", "issuer", "issuer_id", "not_before", "not_after", "sha1",
              "serial", "san", "is_ca", "self_signed", "chain_complete", "signs", "also_signs"}

@@ -24,6 +24,7 @@ from vcfix.appliance.parsers.vecs import PRIVATE_KEY, SECRET_KEY, VecsEntry
 from vcfix.appliance.paths import FILES, Appliance
 from vcfix.appliance.runner import Runner
 from vcfix.errors import VcfixError
+from vcfix.fix.crl_backup import backup_crls
 from vcfix.fix.rundir import RunDir
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -146,8 +147,6 @@ def backup_before_change(runner: Runner, appliance: Appliance, rundir: RunDir,
     vecs = backup_vecs(runner, rundir, stores)
     vmca = backup_vmca_root(appliance, rundir) if vmca_root else 0
     inventory = {store: [e.alias for e in entries] for store, entries in stores.items()}
-    from vcfix.fix.crl_backup import backup_crls  # it names its file with backup_name
-
     extra = {"crls": backup_crls(runner, rundir)} if crls else {}
     rundir.backup_complete(vecs_entries=vecs.entries, certificates=vecs.certificates,
                            keys=vecs.keys, stores=vecs.stores, vmca_files=vmca,

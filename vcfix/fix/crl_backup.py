@@ -16,11 +16,10 @@ from vcfix.appliance.parsers.vecs import parse_entry_list
 from vcfix.appliance.runner import Runner
 from vcfix.diagnose.crls import LIST_TIMEOUT, STORE
 from vcfix.errors import VcfixError
-from vcfix.fix.backup import backup_name
 from vcfix.fix.rundir import BACKUP, RunDir
 
 KIND = "vecs-crls"
-FILE = backup_name(STORE, "crls", "json")
+FILE = f"vecs.{STORE}.crls.json"  # as vcfix.fix.backup.backup_name would name it
 
 
 def backup_crls(runner: Runner, rundir: RunDir) -> int:
