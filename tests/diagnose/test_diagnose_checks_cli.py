@@ -83,6 +83,8 @@ def test_lookup_trust_finding_names_node_types_and_procedure(
     assert cli.main(["--root", str(root), "diagnose"]) == 2
     out = capsys.readouterr().out
     assert "Lookup Service registrations" in out and "lsdoctor" in out
+    assert "Other checks" in out and "CRLs in TRUSTED_ROOT_CRLS: 3 (threshold 30)" in out
+    assert "CRITICAL Lookup Service trust: 35 of 35 registrations" in out
     assert "Nothing" not in out
 
 

@@ -28,6 +28,7 @@ from vcfix.diagnose.crls import read_crls
 from vcfix.diagnose.ls_trust import read_registrations
 from vcfix.diagnose.model import NodeInfo, StsEntry
 from vcfix.errors import VcfixError
+from vcfix.redact import escape_controls
 
 SKIP_STORES = ("TRUSTED_ROOT_CRLS",)
 VMDIR_KEY = r"[HKEY_THIS_MACHINE\services\vmdir]"
@@ -119,11 +120,11 @@ def _read_checks(out: Collected, crls: "Optional[Future[Any]]", lookup: "Future[
         elif listed:
             out.checks.crl_count = 0  # no TRUSTED_ROOT_CRLS store: no CRL
     except VcfixError as exc:
-        out.checks.crl_error = exc.one_line()
+        out.checks.crl_error = escape_controls(exc.one_line())
     try:
         out.checks.registrations = lookup.result()
     except VcfixError as exc:
-        out.checks.registrations_error = exc.one_line()
+        out.checks.registrations_error = escape_controls(exc.one_line())
 
 
 def _guard(out: Collected, call: Callable[[], T]) -> Optional[T]:

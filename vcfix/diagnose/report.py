@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from vcfix import clock
 from vcfix.diagnose.classify import CertRecord
 from vcfix.diagnose.model import Diagnosis
 from vcfix.diagnose.plan import Step
-from vcfix.ui.style import Style
+from vcfix.ui.style import Style, safe_text
 
 GROUP_TITLES = (
     ("machine-ssl", "Machine SSL (certificate-manager option 3)"),
@@ -61,6 +61,9 @@ def render(diagnosis: Diagnosis, style: Style, command: str = "vcfix") -> str:
         if records:
             out += ["", style.paint(title, "bold")]
             out += [_cert_line(r, style) for r in records]
+    if diagnosis.checks:
+        out += ["", style.paint("Other checks", "bold")]
+        out += [_check_line(key, check, style) for key, check in diagnosis.checks.items()]
     if diagnosis.skipped_stores:
         out += ["", "Not read: " + ", ".join(diagnosis.skipped_stores)]
     if diagnosis.error:
@@ -108,3 +111,26 @@ def _cert_line(record: CertRecord, style: Style) -> str:
     signs = f"  signs {len(record.signs)} in use" if record.signs else ""
     return (f"  {style.status(f'{label:<8}', record.status)} {days}  {record.id}  "
             f"{record.facts.not_after:%Y-%m-%d}  {record.facts.subject}{signs}{use}")
+
+
+CHECK_TITLES = {"crls": "CRLs in TRUSTED_ROOT_CRLS", "data_encipherment": "data-encipherment",
+                "lookup_service_trust": "Lookup Service trust"}
+
+
+def _check_line(key: str, check: Dict[str, Any], style: Style) -> str:
+    """One line per check: its status and its main figure (or why it is unknown)."""
+    status = str(check.get("status", "unknown"))
+    if status == "unknown":
+        said = f"not checked: {str(check.get('reason') or 'unknown').split(' | ')[0]}"
+    elif key == "crls":
+        said = f"{check.get('count')} (threshold {check.get('threshold')})"
+    elif key == "data_encipherment":
+        said = f"{str(check.get('not_after', ''))[:10]}, {check.get('days_left')} days left"
+    elif key == "lookup_service_trust":
+        said = (f"{len(check.get('mismatched') or [])} of {check.get('registrations')} "
+                f"registrations of {check.get('node')} trust another certificate")
+    else:
+        said = ""
+    label = status.upper() if status in ("critical", "warning") else status
+    title = CHECK_TITLES.get(key, key.replace("_", " "))
+    return f"  {style.status(f'{label:<8}', status)} {title}: {safe_text(said)}"
