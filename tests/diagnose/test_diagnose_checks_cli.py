@@ -12,6 +12,7 @@ import pytest
 from vcfix import cli
 from vcfix.lab import state as lab_state
 from vcfix.lab.build import create_lab
+from vcfix.lab.fakes.common import read_calls
 
 # scenario -> (exit code, status, plan, the check that is not ok, its status, finding code)
 EXPECTED = {
@@ -111,3 +112,12 @@ def test_ls_trust_mismatch_is_only_a_note_when_the_plan_replaces_machine_ssl(
     assert (code, [s["step"] for s in doc["plan"]]) == (2, ["machine-ssl"])
     assert trust["status"] == "warning" and trust["findings"] == []
     assert "machine-ssl" in trust["note"]
+
+
+def test_a_management_node_asks_the_lookup_service_of_its_psc(
+        tmp_path: Path, fixed_clock: dt.datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    root = create_lab(tmp_path / "lab", "healthy", version="6.7", node_type="management")
+    code, doc = diagnose_json(root, capsys)
+    assert code == 0 and doc["checks"]["lookup_service_trust"]["status"] == "ok"
+    (call,) = [c["argv"] for c in read_calls(root) if c["tool"] == "lstool"]
+    assert call[call.index("--url") + 1] == "https://psc01.lab.example/lookupservice/sdk"

@@ -64,8 +64,8 @@ def collect(appliance: Appliance, runner: Optional[Runner] = None) -> Collected:
         store_list = pool.submit(_store_list, runner)
         account = pool.submit(_machine_account, runner)
         services = pool.submit(_services, runner)
-        lookup = pool.submit(read_registrations, appliance, runner)
         node_type = _guard(out, appliance.node_type)
+        lookup = pool.submit(read_registrations, appliance, runner, node_type)
         dc_name = (
             pool.submit(_vmafd, runner, "get-dc-name") if node_type == "management" else None
         )

@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from vcfix.appliance.parsers import vmafd
 from vcfix.appliance.parsers.lstool import LSTOOL_HINT, Registration, parse_lstool
 from vcfix.appliance.paths import Appliance
 from vcfix.appliance.runner import Runner, tail
@@ -45,13 +46,19 @@ PROCEDURE_6 = (
 )
 
 
-def read_registrations(appliance: Appliance, runner: Runner,
+def read_registrations(appliance: Appliance, runner: Runner, node_type: Optional[str] = None,
                        timeout: float = LSTOOL_TIMEOUT) -> List[Registration]:
     """``lstool.py list`` against this release's local Lookup Service URL (7090 on 7.0+,
-    7080 on 6.x); a script that is not executable runs with the appliance's python."""
+    7080 on 6.x), or on a vCenter with an external PSC (``node_type`` management) the PSC's
+    (``vmafd-cli get-ls-location``); a script that is not executable runs with the
+    appliance's python."""
     script = appliance.tool("lstool")
     port = 7080 if "/vmidentity/" in str(script) else 7090
-    args = ["list", "--url", f"http://localhost:{port}/lookupservice/sdk", "--no-check-cert"]
+    url = f"http://localhost:{port}/lookupservice/sdk"
+    if node_type == "management":  # the Lookup Service runs on the PSC
+        located = runner.run("vmafd-cli", ["get-ls-location", "--server-name", "localhost"])
+        url = vmafd.parse_value(located.stdout, located.command)
+    args = ["list", "--url", url, "--no-check-cert"]
     if appliance.transport.executable(str(script)):
         done = runner.run("lstool", args, check=False, timeout=timeout)
     else:
