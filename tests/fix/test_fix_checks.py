@@ -176,3 +176,20 @@ def test_steps_by_name_and_in_answer_files(tmp_path: Path, fixed_clock: dt.datet
     assert fix_cli(root, tmp_path, "--yes", "--steps", "data-encipherment") == 0
     assert "Nothing for vcfix to run" in capsys.readouterr().out
     assert len(crl_aliases(root)) == 120
+
+
+def test_a_stale_lookup_trust_is_left_to_the_operator_with_its_procedure(
+        tmp_path: Path, fixed_clock: dt.datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    root = fast_lab(tmp_path, "lookup-trust-stale")
+    assert fix_cli(root, tmp_path, "--yes") == 1  # nothing vcfix can run; still critical
+    out = capsys.readouterr().out
+    assert "Nothing for vcfix to run" in out and "lsdoctor.py --trustfix" in out
+    # with a step to run, the fix verifies and the mismatch is left for the operator
+    with lab_state.transaction(root) as state:
+        state["vecs"][CRLS] = state["vecs"][CRLS] * 11  # 33 CRLs, renamed below
+        for number, entry in enumerate(state["vecs"][CRLS]):
+            state["vecs"][CRLS][number] = dict(entry, alias=f"{entry['alias']}-{number}")
+    assert fix_cli(root, tmp_path, "--yes") == 0
+    out = capsys.readouterr().out
+    report = out[out.index("Left for you"):]
+    assert "Lookup Service registrations" in report and "lsdoctor" in report
