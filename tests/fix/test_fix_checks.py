@@ -193,3 +193,19 @@ def test_a_stale_lookup_trust_is_left_to_the_operator_with_its_procedure(
     out = capsys.readouterr().out
     report = out[out.index("Left for you"):]
     assert "Lookup Service registrations" in report and "lsdoctor" in report
+
+
+def test_a_failing_certool_changes_nothing(tmp_path: Path, fixed_clock: dt.datetime,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    root = fast_lab(tmp_path, "data-encipherment-expired")
+    old = data_encipherment(root)
+    shim = root / "usr/lib/vmware-vmca/bin/certool"
+    shim.write_text("#!/bin/sh\necho 'Error: 382312694: VMCA refused' >&2\nexit 1\n")
+    assert fix_cli(root, tmp_path, "--yes") == 1
+    out = capsys.readouterr().out
+    assert "data-encipherment: FAILED" in out and "nothing was changed" in out
+    assert data_encipherment(root) == old
+    shim.unlink()
+    assert fix_cli(root, tmp_path, "--yes") != 0  # a missing certool: refused up front
+    assert "certool not found" in capsys.readouterr().err
+    assert data_encipherment(root) == old

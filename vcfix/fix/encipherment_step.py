@@ -114,16 +114,24 @@ class DataEnciphermentStep(StepKind):
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
         Path(cfg).write_text("".join(f"{k} = {v}\n" for k, v in self.config(ctx)),
                              encoding="utf-8")
-        ctx.runner.run("certool", ["--genkey", f"--privkey={key}", f"--pubkey={pub}"],
-                       sensitive=True)
-        ctx.runner.run("certool", ["--gencert", f"--cert={crt}", f"--privkey={key}",
-                                   f"--config={cfg}", f"--Name={ALIAS}"])
-        pem = Path(crt).read_text(encoding="ascii", errors="replace")
-        problem = self.check_new(pem)
+        try:
+            ctx.runner.run("certool", ["--genkey", f"--privkey={key}", f"--pubkey={pub}"],
+                           sensitive=True)
+            ctx.runner.run("certool", ["--gencert", f"--cert={crt}", f"--privkey={key}",
+                                       f"--config={cfg}", f"--Name={ALIAS}"])
+            pem = Path(crt).read_text(encoding="ascii", errors="replace")
+            problem = self.check_new(pem)
+            if problem is None:
+                ctx.runner.run("vecs-cli", ["entry", "delete", "--store", STORE,
+                                            "--alias", ALIAS, "-y"])
+        except (VcfixError, OSError) as exc:
+            message = exc.message if isinstance(exc, VcfixError) else str(exc.strerror)
+            details = exc.details if isinstance(exc, VcfixError) else []
+            return StepOutcome(False, f"data-encipherment: FAILED: {message}; nothing was "
+                               "changed", list(details))
         if problem:
             return StepOutcome(False, f"data-encipherment: FAILED: {problem}; nothing was "
                                "changed")
-        ctx.runner.run("vecs-cli", ["entry", "delete", "--store", STORE, "--alias", ALIAS, "-y"])
         try:
             ctx.runner.run("vecs-cli", ["entry", "create", "--store", STORE, "--alias", ALIAS,
                                         "--cert", crt, "--key", key])
