@@ -121,3 +121,22 @@ def test_a_management_node_asks_the_lookup_service_of_its_psc(
     assert code == 0 and doc["checks"]["lookup_service_trust"]["status"] == "ok"
     (call,) = [c["argv"] for c in read_calls(root) if c["tool"] == "lstool"]
     assert call[call.index("--url") + 1] == "https://psc01.lab.example/lookupservice/sdk"
+
+
+def test_a_hanging_lstool_or_crl_listing_ends_at_the_timeout(
+        tmp_path: Path, fixed_clock: dt.datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    root = create_lab(tmp_path / "lab", "healthy")
+    lstool = root / "usr/lib/vmware-lookupsvc/tools/lstool.py"
+    lstool.write_text("#!/bin/sh\nsleep 60\n")
+    vecs = root / "usr/lib/vmware-vmafd/bin/vecs-cli"
+    real = vecs.with_name("vecs-cli.real")
+    vecs.rename(real)
+    vecs.write_text(f'#!/bin/sh\ncase "$*" in *TRUSTED_ROOT_CRLS*) sleep 60;; esac\n'
+                    f'exec "{real}" "$@"\n')
+    vecs.chmod(0o755)
+    code = cli.main(["--root", str(root), "diagnose", "--json", "--timeout", "3"])
+    doc = json.loads(capsys.readouterr().out)
+    for key in ("crls", "lookup_service_trust"):
+        assert doc["checks"][key]["status"] == "unknown"
+        assert "did not finish within 3 s" in doc["checks"][key]["reason"]
+    assert code == 0 and doc["status"] == "ok"  # the certificates were all read

@@ -21,7 +21,7 @@ from vcfix.errors import VcfixError
 
 STORE = "TRUSTED_ROOT_CRLS"
 THRESHOLD = 30
-LIST_TIMEOUT = 300.0  # a large store lists slowly even without --text
+LIST_TIMEOUT = 300.0  # the fix's backup listing: a large store lists slowly even without --text
 KB = "KB 2146011 (KB 326288)"
 MANUAL = (
     "By hand: back up each CRL ('vecs-cli entry getcert --store TRUSTED_ROOT_CRLS --alias "
@@ -66,8 +66,9 @@ def count_crls(text: str, command: str) -> CrlCount:
     return CrlCount(len(aliases), aliases)
 
 
-def read_crls(runner: Runner, timeout: float = LIST_TIMEOUT) -> CrlCount:
-    """List the store (never ``--text``) within ``timeout`` seconds."""
+def read_crls(runner: Runner, timeout: Optional[float] = None) -> CrlCount:
+    """List the store (never ``--text``) within ``timeout`` seconds (default: the runner's,
+    ``diagnose --timeout``)."""
     done = runner.run("vecs-cli", ["entry", "list", "--store", STORE], timeout=timeout)
     return count_crls(done.stdout, done.command)
 

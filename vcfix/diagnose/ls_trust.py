@@ -28,7 +28,6 @@ from vcfix.diagnose.classify import CertRecord
 from vcfix.diagnose.plan import STATUS_CRITICAL, STATUS_OK, STATUS_UNKNOWN, STATUS_WARNING, Step
 from vcfix.errors import VcfixError
 
-LSTOOL_TIMEOUT = 300.0  # a JVM listing every registration of a large domain
 KB = "KB 80469"
 REPLACING_STEPS = ("machine-ssl", "reset-all")  # certificate-manager re-registers on these
 PROCEDURE_7 = (
@@ -47,11 +46,11 @@ PROCEDURE_6 = (
 
 
 def read_registrations(appliance: Appliance, runner: Runner, node_type: Optional[str] = None,
-                       timeout: float = LSTOOL_TIMEOUT) -> List[Registration]:
+                       timeout: Optional[float] = None) -> List[Registration]:
     """``lstool.py list`` against this release's local Lookup Service URL (7090 on 7.0+,
     7080 on 6.x), or on a vCenter with an external PSC (``node_type`` management) the PSC's
     (``vmafd-cli get-ls-location``); a script that is not executable runs with the
-    appliance's python."""
+    appliance's python. ``timeout``: default the runner's (``diagnose --timeout``)."""
     script = appliance.tool("lstool")
     port = 7080 if "/vmidentity/" in str(script) else 7090
     url = f"http://localhost:{port}/lookupservice/sdk"

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Callable, List, Tuple
 
 from vcfix import clock
-from vcfix.diagnose.crls import STORE, THRESHOLD, read_crls
+from vcfix.diagnose.crls import LIST_TIMEOUT, STORE, THRESHOLD, read_crls
 from vcfix.diagnose.plan import Step
 from vcfix.errors import VcfixError
 from vcfix.fix.crl_backup import saved_crls
@@ -67,7 +67,7 @@ class CleanCrlsStep(StepKind):
             return StepOutcome(False, "clean-crls: FAILED: the run's backup holds no copy of "
                                "the CRLs; nothing was deleted")
         backed_up = {str(e.get("alias")) for e in saved}
-        now = read_crls(ctx.runner)
+        now = read_crls(ctx.runner, LIST_TIMEOUT)
         targets = [a for a in now.aliases if a in backed_up]
         left_alone = len(now.aliases) - len(targets)
         ctx.say(f"Deleting {len(targets)} CRLs from {STORE}...")
@@ -107,7 +107,7 @@ class CleanCrlsStep(StepKind):
                                    f"{result.failed_service or 'a service'} failed to {action}",
                                    [result.error, *result.last_lines,
                                     "start it by hand (service-control --start --all)"])
-        after = read_crls(ctx.runner).count
+        after = read_crls(ctx.runner, LIST_TIMEOUT).count
         if after > THRESHOLD:
             return StepOutcome(False, f"clean-crls: {deleted} CRLs deleted, but {STORE} holds "
                                f"{after} after the restart (more than {THRESHOLD})",

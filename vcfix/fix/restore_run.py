@@ -23,7 +23,7 @@ from vcfix.appliance.pty_tool import run_with_password
 from vcfix.appliance.runner import Runner
 from vcfix.appliance.secretfile import password_file
 from vcfix.diagnose.collect import _machine_account, collect
-from vcfix.diagnose.crls import read_crls
+from vcfix.diagnose.crls import LIST_TIMEOUT, read_crls
 from vcfix.diagnose.examine import examine
 from vcfix.errors import EXIT_FAILED, EXIT_OK, VcfixError
 from vcfix.fix.restore_backup import load_backup
@@ -81,7 +81,7 @@ def run_restore(opts: RestoreOptions) -> int:
     if "vecs" in opts.parts:
         actions += plan_vecs(backup, now.stores, answers.derived("sso_user"), workdir)
         if backup.of_kind(CRL_KIND):  # a clean-crls run: the CRLs that are gone
-            actions += plan_crls(backup, read_crls(runner).aliases, workdir)
+            actions += plan_crls(backup, read_crls(runner, LIST_TIMEOUT).aliases, workdir)
     machine = _machine_account(runner) if "sts" in opts.parts else ("", "")
     if "sts" in opts.parts:
         current = [(e.dn_cn, e.kind, [c for c in e.certs if isinstance(c, bytes)])
