@@ -45,7 +45,6 @@ def test_the_crl_count_must_be_that_of_before() -> None:
     after = {"certificates": [], "sts": [], "checks": {"crls": {"count": 0}}}
     assert crl_difference(before, after) == [
         "TRUSTED_ROOT_CRLS holds 0 CRLs, 120 before the run"]
-    assert differences(before, after) == crl_difference(before, after)
-    assert differences(before, before) == []
+    assert crl_difference(before, before) == [] and differences(before, after) == []
     older = {"certificates": [], "sts": []}  # written before the checks existed
-    assert differences(older, after) == []
+    assert crl_difference(older, after) == []

@@ -32,6 +32,7 @@ from vcfix.fix.restore_plan import (
     PARTS,
     PWFILE,
     Action,
+    crl_difference,
     differences,
     plan_crls,
     plan_sts,
@@ -109,7 +110,8 @@ def run_restore(opts: RestoreOptions) -> int:
         return EXIT_FAILED
     with FixLock(backup.run_dir.parent.parent, command="vcfix restore"):
         execute(say, appliance, runner, actions, workdir, password, machine[1])
-        return check(say, appliance, runner, backup.before, set(opts.parts) == set(PARTS))
+        return check(say, appliance, runner, backup.before, set(opts.parts) == set(PARTS),
+                     crls="vecs" in opts.parts and bool(backup.of_kind(CRL_KIND)))
 
 
 def _read(path: Path) -> Optional[bytes]:
@@ -181,10 +183,11 @@ def run_action(appliance: Appliance, runner: Runner, action: Action, password: s
 
 
 def check(say: Say, appliance: Appliance, runner: Runner, before: Dict[str, Any],
-          complete: bool) -> int:
+          complete: bool, crls: bool = False) -> int:
+    """``crls``: the CRLs were put back too, so their count must be that of before."""
     say("\nDiagnosing again...")
     after = examine(appliance, runner=runner).to_json()
-    missing = differences(before, after)
+    missing = differences(before, after) + (crl_difference(before, after) if crls else [])
     if not missing:
         say("Restored: the certificates (ids, thumbprints and serials) are those of "
             "diagnosis-before.json.")
