@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from vcfix.appliance.environ import minimal_env
 from vcfix.appliance.paths import Appliance
 from vcfix.appliance.pty_tool import run_with_password
-from vcfix.appliance.runner import Runner, minimal_env
+from vcfix.appliance.runner import Runner
 from vcfix.errors import VcfixError
 
 SECRET = "Sup3r-Secret-Pw!"

@@ -9,6 +9,8 @@ on Ctrl-C and errors.
 from __future__ import annotations
 
 import contextlib
+import os
+import re
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -35,3 +37,17 @@ def connected(root: Path, target: Optional[Target], reach: Reach) -> Iterator[Ap
         yield appliance
     finally:
         appliance.transport.close()
+
+
+def state_dir_for(appliance: Appliance) -> Path:
+    """Where ``vcfix fix`` keeps its run directories by default: on the appliance itself
+    (``/var/lib/vcfix`` under the root), or, over SSH, on this machine under the user's
+    state directory, one folder per host (``$XDG_STATE_HOME/vcfix/hosts/root@vc1``)."""
+    if not appliance.transport.remote:
+        return appliance.file("state_dir")
+    base = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    name = re.sub(r"[^A-Za-z0-9@._-]", "_", appliance.transport.label)
+    root = str(appliance.root).strip("/")
+    if root:  # a lab on that host: its own runs
+        name += "-" + re.sub(r"[^A-Za-z0-9._-]", "_", root)[-80:]
+    return Path(base) / "vcfix" / "hosts" / name

@@ -52,7 +52,7 @@ class FixLock:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
-            holder = _describe(_read(handle))
+            holder = describe_holder(_read(handle))
             handle.close()
             raise VcfixError(
                 f"another vcfix fix is already running on this appliance ({holder})",
@@ -92,7 +92,7 @@ def _read(handle: IO[str]) -> Dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-def _describe(holder: Dict[str, Any]) -> str:
+def describe_holder(holder: Dict[str, Any]) -> str:
     if not holder:
         return "holder unknown"
     return (f"pid {holder.get('pid', '?')} on {holder.get('host', '?')}, started "

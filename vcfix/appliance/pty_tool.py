@@ -16,9 +16,9 @@ import signal
 from dataclasses import dataclass
 from typing import Mapping, Optional, Sequence
 
-from vcfix.appliance.environ import minimal_env
 from vcfix.appliance.parsers.vmdir import CredentialsRefused
 from vcfix.appliance.runner import display, tail
+from vcfix.appliance.transport import LOCAL, Transport
 from vcfix.errors import VcfixError
 from vcfix.redact import Redactor
 
@@ -50,6 +50,7 @@ def run_with_password(
     prompt_timeout: float = PROMPT_TIMEOUT,
     timeout: float = DEFAULT_TIMEOUT,
     env: Optional[Mapping[str, str]] = None,
+    transport: Transport = LOCAL,
 ) -> PtyResult:
     """Run ``argv`` on a pty and answer its one ``password:`` prompt with ``password``.
 
@@ -62,10 +63,10 @@ def run_with_password(
     if any(password and password in arg for arg in argv):
         raise VcfixError(f"refusing to run '{command}': the password would be in its argv")
     try:
-        child = pexpect.spawn(str(argv[0]), [str(a) for a in argv[1:]], encoding="utf-8",
+        local, local_env = transport.command(argv, env, tty=True)
+        child = pexpect.spawn(local[0], local[1:], encoding="utf-8",
                               codec_errors="replace", echo=False, dimensions=(24, 200),
-                              searchwindowsize=SEARCH_WINDOW,
-                              env=minimal_env(env))
+                              searchwindowsize=SEARCH_WINDOW, env=local_env)
     except (OSError, ValueError, pexpect.ExceptionPexpect) as exc:
         raise VcfixError(f"cannot run '{command}': {exc}") from exc
     child.delaybeforesend = None  # pexpect's default pauses cost ~0.15 s a call

@@ -16,7 +16,7 @@ import signal
 import tempfile
 import threading
 from types import FrameType
-from typing import Iterator, Optional, Set
+from typing import Callable, Iterator, List, Optional, Set
 
 _LIVE: Set[str] = set()  # directories holding a password file right now
 _GUARD = threading.Lock()
@@ -61,8 +61,18 @@ def install_signal_cleanup() -> None:
             signal.signal(sig, _on_signal)
 
 
+_ALSO: List[Callable[[], None]] = []  # other cleanups (the SSH masters)
+
+
+def also_on_signal(cleanup: Callable[[], None]) -> None:
+    """Run ``cleanup`` too when SIGHUP/SIGTERM ends vcfix (after the password files)."""
+    _ALSO.append(cleanup)
+
+
 def _on_signal(signum: int, frame: Optional[FrameType]) -> None:
     remove_all()
+    for cleanup in _ALSO:
+        cleanup()
     signal.signal(signum, signal.SIG_DFL)
     os.kill(os.getpid(), signum)
 

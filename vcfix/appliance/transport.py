@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import os
 import stat
-from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+from pathlib import Path
+from typing import ContextManager, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from vcfix.appliance.environ import minimal_env
+from vcfix.appliance.jobs import Job, JobHandle, launch_local
 
 MAX_FILE = 4 * 1024 * 1024  # the largest appliance file vcfix reads whole (config, PEM)
 
@@ -88,6 +90,32 @@ class Transport:
         """(available, total) bytes of the file system holding ``path``."""
         info = os.statvfs(path)
         return info.f_bavail * info.f_frsize, info.f_blocks * info.f_frsize
+
+    def fix_lock(self, directory: Path, command: str) -> ContextManager[object]:
+        """One fix at a time on the appliance: held for the block (see vcfix.appliance.lock)."""
+        from vcfix.appliance.lock import FixLock
+
+        return FixLock(directory, command)
+
+    def secret_file(self, secret: str) -> ContextManager[str]:
+        """The path, on the appliance, of a 0600 file holding ``secret`` in a 0700 folder,
+        for a tool that reads a password from a file; removed when the block ends."""
+        from vcfix.appliance.secretfile import password_file
+
+        return password_file(secret)
+
+    def launch_job(self, job_dir: str, argv: Sequence[str], *, pty: bool,
+                   env: Optional[Mapping[str, str]] = None,
+                   cwd: Optional[str] = None) -> JobHandle:
+        """Start ``argv`` under a supervisor in the new folder ``job_dir`` so that it
+        outlives vcfix, its terminal and its connection; return once it runs."""
+        return launch_local(Path(job_dir), argv, pty=pty, env=env, cwd=cwd)
+
+    def attach_job(self, job_dir: str) -> JobHandle:
+        """A job started earlier (perhaps by another vcfix) in ``job_dir``."""
+        job = Job(Path(job_dir), "")
+        job.command = str(job.status().get("argv0") or Path(job_dir).name)
+        return job
 
     def close(self) -> None:
         """Release what reaching the target holds (a connection). Idempotent."""

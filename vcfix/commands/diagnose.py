@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Optional
 
 from vcfix.commands import seconds
 from vcfix.errors import VcfixError
@@ -51,18 +51,20 @@ def _days(text: str) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from vcfix import clock
-    from vcfix.appliance.paths import Appliance
+    from vcfix.appliance.connect import connected
     from vcfix.appliance.runner import Runner
+    from vcfix.commands import reach
     from vcfix.diagnose.examine import examine
     from vcfix.diagnose.model import Diagnosis
     from vcfix.diagnose.report import render, vcfix_command
     from vcfix.ui.style import Style, safe_text, use_color
 
     try:
-        appliance = Appliance(args.root)
-        report_unfinished(appliance, args)  # before anything else
-        diagnosis = examine(appliance, warn_days=args.warn_days,
-                            runner=Runner(appliance, timeout=args.timeout))
+        with connected(args.root, args.hosts[0] if args.hosts else None,
+                       reach(args)) as appliance:
+            report_unfinished(appliance, args)  # before anything else
+            diagnosis = examine(appliance, warn_days=args.warn_days,
+                                runner=Runner(appliance, timeout=args.timeout))
     except VcfixError as exc:  # nothing could be read at all
         diagnosis = Diagnosis.unknown(None, exc.one_line(), clock.now())
     if args.json:
@@ -70,16 +72,17 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
     else:
         print(safe_text(render(diagnosis, Style(use_color(sys.stdout, args.no_color)),
-                               vcfix_command(args.root))))
+                               vcfix_command(args.root, _host(args)))))
     return diagnosis.exit_code
 
 
 def report_unfinished(appliance: Appliance, args: argparse.Namespace) -> None:
     """What a killed ``vcfix fix`` left; on stderr with --json (stdout stays JSON)."""
+    from vcfix.appliance.connect import state_dir_for
     from vcfix.appliance.runner import Runner
     from vcfix.fix.interrupted import find_unfinished, render, services_now
 
-    found = find_unfinished(args.state_dir or appliance.file("state_dir"))
+    found = find_unfinished(args.state_dir or state_dir_for(appliance), appliance)
     if found is None:
         return
     notice = sys.stderr if args.json else sys.stdout
@@ -87,3 +90,8 @@ def report_unfinished(appliance: Appliance, args: argparse.Namespace) -> None:
              "  The report below shows the certificates as they are now.", "", ""]
     notice.write("\n".join(lines))
     notice.flush()
+
+
+def _host(args: argparse.Namespace) -> Optional[str]:
+    hosts = getattr(args, "hosts", None) or []
+    return str(hosts[0]) if hosts else None

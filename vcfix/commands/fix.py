@@ -60,6 +60,8 @@ def _steps(text: str) -> List[str]:
 
 def run(args: argparse.Namespace) -> int:
     from vcfix.answers.answer_file import Answers, load_answer_file
+    from vcfix.appliance.connect import connected
+    from vcfix.commands import reach
     from vcfix.fix.run import FixOptions, run_fix
     from vcfix.ui.prompts import make_prompter
     from vcfix.ui.style import Style, use_color
@@ -73,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
     if steps is None and args.answers and answers.steps != "auto":
         steps = list(answers.steps)
     prompter = make_prompter(unattended=args.answers is not None, assume_yes=args.yes)
+    if len(args.hosts) > 1:
+        raise VcfixError("vcfix fix acts on one appliance at a time; give one --host",
+                         exit_code=EXIT_USAGE)
     options = FixOptions(
         command_line=command_line(args),
         root=args.root, answers=answers, prompter=prompter,
@@ -80,12 +85,17 @@ def run(args: argparse.Namespace) -> int:
         dry_run=args.dry_run, state_dir=args.state_dir, prompt_timeout=args.prompt_timeout,
         step_timeout=args.step_timeout,
     )
-    return run_fix(options)
+    target = args.hosts[0] if args.hosts else None
+    with connected(args.root, target, reach(args, unattended=args.answers is not None)) as app:
+        options.appliance = app
+        return run_fix(options)
 
 
 def command_line(args: argparse.Namespace) -> str:
     """The command as given, rebuilt from its options (vcfix takes no secret on it)."""
     words = ["vcfix"]
+    if getattr(args, "hosts", None):
+        words += ["--host", str(args.hosts[0])]
     if str(args.root) != "/":
         words += ["--root", str(args.root)]
     words.append("fix")

@@ -21,7 +21,6 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 from vcfix.appliance.parsers import ldif, lwreg, service_control, vecs, vmafd
 from vcfix.appliance.paths import Appliance
 from vcfix.appliance.runner import Runner
-from vcfix.appliance.secretfile import password_file
 from vcfix.diagnose.checks import CheckInputs
 from vcfix.diagnose.crls import STORE as CRL_STORE
 from vcfix.diagnose.crls import read_crls
@@ -176,7 +175,7 @@ def _read_sts(
 ) -> List[StsEntry]:
     dn, password = creds
     base = f"cn={domain},cn=Tenants,cn=IdentityManager,cn=Services,{domain_dn(domain)}"
-    with password_file(password) as path:
+    with runner.appliance.transport.secret_file(password) as path:
         done = runner.run(
             "ldapsearch",
             ["-LLL", "-x", "-H", f"ldap://{host}:389", "-D", dn, "-y", path,

@@ -37,12 +37,15 @@ STEP_TOOLS = {
 }
 
 
-def vcfix_command(root: Optional[Path]) -> str:
-    """``vcfix``, with ``--root`` when the appliance is not this machine's ``/``: the
-    command hints name the appliance that was checked."""
-    if root is None or str(root) in ("/", ""):
-        return "vcfix"
-    return f"vcfix --root {shlex.quote(str(root))}"
+def vcfix_command(root: Optional[Path], host: Optional[str] = None) -> str:
+    """``vcfix``, with ``--host`` and ``--root`` when the appliance is not this machine's
+    ``/``: the command hints name the appliance that was checked."""
+    words = ["vcfix"]
+    if host:
+        words += ["--host", shlex.quote(host)]
+    if root is not None and str(root) not in ("/", ""):
+        words += ["--root", shlex.quote(str(root))]
+    return " ".join(words)
 
 
 def render(diagnosis: Diagnosis, style: Style, command: str = "vcfix") -> str:

@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional
 
 from vcfix import clock
+from vcfix.appliance.jobs import JobHandle
 from vcfix.appliance.lock import LOCK_NAME
 from vcfix.appliance.parsers.service_control import parse_status
+from vcfix.appliance.paths import Appliance
 from vcfix.appliance.runner import Runner
 from vcfix.errors import VcfixError
-from vcfix.fix.jobs import Job, output_tail, read_jobs
+from vcfix.fix.jobs import output_tail, read_jobs
 from vcfix.fix.rundir import EVENTS
 
 ACKNOWLEDGED = "interrupted.json"
@@ -36,10 +38,10 @@ class Unfinished:
     steps: List[str]
     running_step: Optional[str]
     last_event: str
-    jobs: List[Job] = field(default_factory=list)
+    jobs: List[JobHandle] = field(default_factory=list)
 
     @property
-    def still_running(self) -> List[Job]:
+    def still_running(self) -> List[JobHandle]:
         return [job for job in self.jobs if job.running]
 
 
@@ -85,7 +87,9 @@ def running_step(events: List[Dict[str, Any]]) -> Optional[str]:
     return str(current) if current else None
 
 
-def find_unfinished(state_dir: Path) -> Optional[Unfinished]:
+def find_unfinished(state_dir: Path, appliance: Optional[Appliance] = None
+                    ) -> Optional[Unfinished]:
+    """The newest run without its end record (``appliance``: where its jobs ran)."""
     runs = Path(state_dir) / "runs"
     if not runs.is_dir() or fix_running(Path(state_dir)):
         return None
@@ -98,11 +102,11 @@ def find_unfinished(state_dir: Path) -> Optional[Unfinished]:
         started = next((e for e in events if e.get("event") == "run_started"), {})
         return Unfinished(run, str(events[0].get("time", "")),
                           [str(s) for s in started.get("steps", [])], running_step(events),
-                          str(events[-1].get("event", "")), read_jobs(run))
+                          str(events[-1].get("event", "")), read_jobs(run, appliance))
     return None
 
 
-def describe_job(job: Job) -> str:
+def describe_job(job: JobHandle) -> str:
     status = job.status()
     if job.running:
         return (f"{job.command}: STILL RUNNING (pid {status.get('tool_pid')}); its output: "
@@ -159,7 +163,7 @@ def acknowledge(found: Unfinished) -> None:
 def report_unfinished(state_dir: Path, runner: Runner, say: Callable[[str], None], *,
                       acknowledging: bool) -> None:
     """Before anything else: what a killed earlier run left (refuse while its tool runs)."""
-    found = find_unfinished(state_dir)
+    found = find_unfinished(state_dir, runner.appliance)
     if found is None:
         return
     say("\n".join(render(found)))

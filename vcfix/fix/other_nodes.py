@@ -21,7 +21,8 @@ def other_nodes(ctx: StepContext) -> Optional[List[str]]:
     try:
         tool = str(ctx.appliance.tool("vdcrepadmin"))
         argv = [tool, "-f", "showservers", "-h", "localhost", "-u", user]
-        result = run_with_password(argv, password, timeout=60)
+        result = run_with_password(argv, password, timeout=60,
+                                   transport=ctx.appliance.transport)
         if ctx.rundir is not None:  # the transcript records every vendor command
             ctx.rundir.command(display(argv), -1 if result.exit_status is None
                                else result.exit_status, result.text, keep=True)

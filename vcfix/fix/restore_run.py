@@ -21,7 +21,6 @@ from vcfix.appliance.lock import FixLock
 from vcfix.appliance.paths import Appliance
 from vcfix.appliance.pty_tool import run_with_password
 from vcfix.appliance.runner import Runner
-from vcfix.appliance.secretfile import password_file
 from vcfix.diagnose.collect import _machine_account, collect
 from vcfix.diagnose.crls import LIST_TIMEOUT, read_crls
 from vcfix.diagnose.examine import examine
@@ -171,12 +170,13 @@ def run_action(appliance: Appliance, runner: Runner, action: Action, password: s
             handle.write(source.read_bytes())
         os.chmod(dest, mode)
     elif action.credential == "sso":
-        result = run_with_password(runner.argv(action.tool, action.args), password)
+        result = run_with_password(runner.argv(action.tool, action.args), password,
+                                   transport=appliance.transport)
         if result.exit_status != 0:
             raise VcfixError(f"'{action.shown()}' failed (exit {result.exit_status})",
                              details=result.text.strip().splitlines()[-4:])
     elif action.credential == "machine":
-        with password_file(machine_password) as pwfile:
+        with runner.appliance.transport.secret_file(machine_password) as pwfile:
             runner.run(action.tool, [pwfile if a == PWFILE else a for a in action.args])
     else:
         runner.run(action.tool, action.args)

@@ -13,7 +13,7 @@ from typing import List, Optional, Sequence
 
 from vcfix import __version__
 from vcfix.answers.answer_file import Answers
-from vcfix.appliance.lock import FixLock
+from vcfix.appliance.connect import state_dir_for
 from vcfix.appliance.paths import Appliance
 from vcfix.appliance.runner import Runner
 from vcfix.diagnose.collect import collect
@@ -65,13 +65,14 @@ class FixOptions:
     step_timeout: Optional[float] = None
     thresholds: Thresholds = field(default_factory=Thresholds)  # /storage/log free space
     command_line: str = "vcfix fix"  # as typed, for the record (vcfix takes no secret there)
+    appliance: Optional[Appliance] = None  # connected (--host); None: Appliance(root) here
 
 
 def run_fix(opts: FixOptions) -> int:
-    appliance = Appliance(opts.root)
+    appliance = opts.appliance or Appliance(opts.root)
     runner = Runner(appliance)
     say = opts.prompter.say
-    state_dir = opts.state_dir or appliance.file("state_dir")
+    state_dir = opts.state_dir or state_dir_for(appliance)
     report_unfinished(state_dir, runner, say, acknowledging=not opts.dry_run)
     say("Diagnosing...")
     collected = collect(appliance, runner)
@@ -141,8 +142,9 @@ def run_fix(opts: FixOptions) -> int:
         return EXIT_OK
     if not opts.prompter.interactive and not opts.prompter.assume_yes:
         opts.prompter.confirm(runnable[0].step, "")  # raises: exit 4, naming --yes
-    with FixLock(appliance.file("lock_dir")):
+    with appliance.transport.fix_lock(appliance.file("lock_dir"), opts.command_line):
         rundir = RunDir.create(state_dir, redactor)
+        rundir.appliance = appliance
         ctx.rundir = rundir
         rundir.event("preflight", checks=[c.to_json() for c in checks])
         say(f"\nRun directory: {rundir.path}")
@@ -159,7 +161,8 @@ def keep_refusal(opts: FixOptions, state_dir: Path, before: Diagnosis, steps: Se
     """Record a run refused before any change (a failed check, a wrong SSO password)."""
     assert before.node is not None
     try:
-        with FixLock(Appliance(opts.root).file("lock_dir")):
+        appliance = opts.appliance or Appliance(opts.root)
+        with appliance.transport.fix_lock(appliance.file("lock_dir"), opts.command_line):
             rundir = RunDir.create(state_dir, redactor or Redactor())
             header = Header(before.node.pnid, before.node.version, before.node.node_type,
                             before.node.domain, __version__, opts.command_line,

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
 
 from vcfix import clock
+from vcfix.appliance.paths import Appliance
 from vcfix.appliance.safefs import NOFOLLOW, create_private, private_dir
 from vcfix.errors import VcfixError
 from vcfix.redact import MASK, Redactor
@@ -64,6 +65,7 @@ class RunDir:
         self.redactor = redactor
         self._stream = redactor.stream()
         self._partial = ""  # tool output after the last line break, not yet written
+        self.appliance: Optional[Appliance] = None  # where its tools run (set by the fix)
 
     @classmethod
     def create(cls, state_dir: Union[str, Path], redactor: Optional[Redactor] = None, *,

@@ -106,7 +106,8 @@ def run_all(runner: Runner, action: str, on_progress: Callable[[str], None],
     """``service-control --<action> --all`` under a supervisor; judged by exit status AND
     text."""
     argv = runner.argv("service-control", [f"--{action}", "--all"])
-    job = launch(rundir.path, f"service-control-{action}", argv, pty=False)
+    job = launch(rundir.path, f"service-control-{action}", argv, pty=False,
+                 appliance=runner.appliance)
     rundir.event("job_started", job=job.path.name, command=display(argv))
     decoder = codecs.getincrementaldecoder("utf-8")("replace")
     begin = last = time.monotonic()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from vcfix.answers.answer_file import Answers
 from vcfix.appliance.runner import Runner
-from vcfix.appliance.secretfile import password_file
 from vcfix.diagnose.collect import domain_dn
 from vcfix.diagnose.model import NodeInfo
 from vcfix.errors import VcfixError
@@ -37,7 +36,7 @@ def verify_sso_password(runner: Runner, answers: Answers, node: NodeInfo,
         return False
     user = answers.derived("sso_user")
     base = domain_dn(user.partition("@")[2] or node.domain)
-    with password_file(password) as path:
+    with runner.appliance.transport.secret_file(password) as path:
         done = runner.run(
             "ldapsearch",
             ["-LLL", "-x", "-H", f"ldap://{directory_host}:389", "-D",

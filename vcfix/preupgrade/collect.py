@@ -179,7 +179,8 @@ class _Vdcrepadmin:
         argv = [str(self.appliance.tool("vdcrepadmin")), "-f", feature, "-h", "localhost",
                 "-u", self.credentials.user]
         command = display(argv)
-        done = run_with_password(argv, self.credentials.password)
+        done = run_with_password(argv, self.credentials.password,
+                                 transport=self.appliance.transport)
         parsers.check_vdcrepadmin_failure(done.text, command)  # the text decides, not the status
         if not done.prompted:
             raise VcfixError(f"'{command}' did not ask for the password", details=tail(done.text))

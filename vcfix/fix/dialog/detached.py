@@ -18,7 +18,9 @@ from typing import Any, List, Mapping, Optional, Sequence
 
 import pexpect
 
-from vcfix.fix.jobs import Job, launch
+from vcfix.appliance.jobs import JobHandle
+from vcfix.appliance.paths import Appliance
+from vcfix.fix.jobs import launch
 
 POLL = 0.05  # how often the output file is looked at while waiting
 
@@ -26,7 +28,7 @@ POLL = 0.05  # how often the output file is looked at while waiting
 class DetachedChild:
     """A tool on a pty owned by its supervisor; vcfix reads its output file."""
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: JobHandle) -> None:
         self.job = job
         self.logfile_read: Any = None
         self.delaybeforesend: Optional[float] = 0.05
@@ -38,9 +40,10 @@ class DetachedChild:
 
     @classmethod
     def start(cls, run_path: Path, name: str, argv: Sequence[str], *,
-              env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None
-              ) -> DetachedChild:
-        return cls(launch(run_path, name, argv, pty=True, env=env, cwd=cwd))
+              env: Optional[Mapping[str, str]] = None, cwd: Optional[str] = None,
+              appliance: Optional[Appliance] = None) -> DetachedChild:
+        return cls(launch(run_path, name, argv, pty=True, env=env, cwd=cwd,
+                          appliance=appliance))
 
     def read_nonblocking(self, size: int = 4096, timeout: Optional[float] = 0.5) -> str:
         deadline = time.monotonic() + (timeout or 0.0)
@@ -79,7 +82,7 @@ class DetachedChild:
         self.job.kill(signum)
 
     def isalive(self) -> bool:
-        return self.job.running
+        return bool(self.job.running)
 
     def close(self, force: bool = True) -> None:
         if force and self.job.running:

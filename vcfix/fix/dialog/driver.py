@@ -110,7 +110,8 @@ class _Session(DialogSession):
     def run(self, argv: List[str], env: Optional[Mapping[str, str]],
             cwd: Optional[str]) -> DialogResult:
         self.event("tool_started", playbook=self.pb.id, command=display(argv))
-        self.child = DetachedChild.start(self.rundir.path, self.pb.id, argv, env=env, cwd=cwd)
+        self.child = DetachedChild.start(self.rundir.path, self.pb.id, argv, env=env, cwd=cwd,
+                                         appliance=self.rundir.appliance)
         self.event("job_started", job=self.child.job.path.name)
         self.child.logfile_read = self.rundir.transcript_sink()  # what the tool prints only
         self.child.delaybeforesend = SEND_DELAY

@@ -1,0 +1,55 @@
+"""A password file on a remote appliance that cannot outlive its use.
+
+One SSH session creates a 0700 folder (``mktemp -d``) with a 0600 file holding the
+secret, read from the session's stdin (never an argv, never an environment), prints the
+folder, and then waits for its stdin to close: when the block ends, when vcfix exits, or
+when the connection drops, the shell removes the folder (``trap ... EXIT HUP TERM``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from typing import Iterator
+
+from vcfix.appliance.ssh import remote
+from vcfix.appliance.ssh.session import Session
+from vcfix.errors import VcfixError
+
+HOLD = r'''
+umask 077
+d=$(mktemp -d /tmp/vcfix-XXXXXXXX) || exit 1
+trap 'rm -rf "$d"' EXIT
+trap 'exit 1' HUP TERM INT PIPE
+IFS= read -r pw || exit 1
+printf '%s' "$pw" > "$d/password" || exit 1
+pw=
+echo "$d/password"
+cat >/dev/null
+'''
+
+
+@contextlib.contextmanager
+def remote_secret_file(session: Session, secret: str) -> Iterator[str]:
+    if "\n" in secret or "\r" in secret or "\0" in secret:
+        raise VcfixError("the password holds a line break: vcfix cannot hand it to the tool")
+    proc = subprocess.Popen(session.master.argv(remote.script(HOLD)), stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                            env=remote.ssh_env(), start_new_session=True)
+    assert proc.stdin is not None and proc.stdout is not None
+    try:
+        proc.stdin.write(secret.encode("utf-8") + b"\n")
+        proc.stdin.flush()
+        path = proc.stdout.readline().decode("utf-8", "replace").strip()
+        if not path.startswith("/tmp/vcfix-"):  # noqa: S108 - the remote mktemp's own name
+            raise VcfixError(f"{session.label}: could not create a private password file "
+                             "(mktemp -d in /tmp)")
+        yield path
+    finally:
+        with contextlib.suppress(OSError):
+            proc.stdin.close()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
