@@ -3,7 +3,8 @@
 certificate-manager never reissues it, so vcfix does what the KB does by hand: a new key
 (``certool --genkey``) and certificate (``certool --gencert ... --Name=data-encipherment``,
 certool.cfg values from the appliance's certool.cfg or VMware's defaults, Hostname the
-PNID) in a private folder (0700, key file 0600, removed afterwards, never printed); the
+PNID) in a private folder on the appliance (``transport.secret_file``: 0700, key file 0600,
+removed afterwards, never printed); the
 old certificate and key are already in the run's backup (every VECS entry is, before the
 first change); then ``vecs-cli entry delete`` and ``entry create`` in the
 ``data-encipherment`` store, and a restart of vpxd. ``vcfix restore`` puts the old entry
@@ -13,10 +14,8 @@ back. Local only: over ``--host`` the private folder would have to live on the a
 from __future__ import annotations
 
 import datetime as dt
-import os
+import posixpath
 import re
-import shutil
-import tempfile
 from pathlib import Path
 from typing import List, Optional, Tuple
 
@@ -46,8 +45,10 @@ class DataEnciphermentStep(StepKind):
     def prerequisites(self, ctx: StepContext) -> None:
         if ctx.appliance.transport.remote:
             raise VcfixError("the data-encipherment step runs only on the appliance itself "
-                             "(its new private key must be made in a private folder there)",
-                             hint="run vcfix on the appliance (the bundle, see README)")
+                             "(vcfix cannot yet write certool's configuration file over SSH); "
+                             "nothing was changed",
+                             hint="run vcfix on the appliance (the bundle, see README), or "
+                             "leave this step out with --steps")
         for tool in ("certool", "vecs-cli", "service-control"):
             ctx.appliance.tool(tool)
 
@@ -96,11 +97,10 @@ class DataEnciphermentStep(StepKind):
             return StepOutcome(False, f"data-encipherment: FAILED: the run's backup holds no "
                                f"copy of {STORE}/{ALIAS} (certificate and key); nothing was "
                                "changed")
-        folder = Path(tempfile.mkdtemp(prefix="vcfix-de-"))  # 0700
-        try:
-            return self.replace(ctx, folder)
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
+        # a 0700 folder on the appliance holding an empty 0600 file (for the key), removed
+        # with everything in it when the block ends (at exit and on SIGHUP/SIGTERM too)
+        with ctx.appliance.transport.secret_file("") as key:
+            return self.replace(ctx, posixpath.dirname(key), key)
 
     def backed_up(self, ctx: StepContext) -> bool:
         assert ctx.rundir is not None
@@ -108,10 +108,9 @@ class DataEnciphermentStep(StepKind):
                  if e.get("store") == STORE and e.get("alias") == ALIAS}
         return {"vecs-cert", "vecs-key"} <= kinds
 
-    def replace(self, ctx: StepContext, folder: Path) -> StepOutcome:
-        key, pub, crt, cfg = (str(folder / n) for n in ("de.key", "de.pub", "de.crt", "de.cfg"))
-        for path in (key, pub):  # made 0600 before certool writes them
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    def replace(self, ctx: StepContext, folder: str, key: str) -> StepOutcome:
+        pub, crt, cfg = (posixpath.join(folder, n) for n in ("de.pub", "de.crt", "de.cfg"))
+        # local only (prerequisites): the transports cannot write a file on the appliance yet
         Path(cfg).write_text("".join(f"{k} = {v}\n" for k, v in self.config(ctx)),
                              encoding="utf-8")
         try:
@@ -119,7 +118,7 @@ class DataEnciphermentStep(StepKind):
                            sensitive=True)
             ctx.runner.run("certool", ["--gencert", f"--cert={crt}", f"--privkey={key}",
                                        f"--config={cfg}", f"--Name={ALIAS}"])
-            pem = Path(crt).read_text(encoding="ascii", errors="replace")
+            pem = ctx.appliance.transport.read_bytes(crt).decode("ascii", "replace")
             problem = self.check_new(pem)
             if problem is None:
                 ctx.runner.run("vecs-cli", ["entry", "delete", "--store", STORE,
