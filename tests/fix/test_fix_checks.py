@@ -209,3 +209,29 @@ def test_a_failing_certool_changes_nothing(tmp_path: Path, fixed_clock: dt.datet
     assert fix_cli(root, tmp_path, "--yes") != 0  # a missing certool: refused up front
     assert "certool not found" in capsys.readouterr().err
     assert data_encipherment(root) == old
+
+
+def test_a_delete_that_fails_half_way_stops_and_restore_puts_them_back(
+        tmp_path: Path, fixed_clock: dt.datetime, capsys: pytest.CaptureFixture[str]) -> None:
+    root = fast_lab(tmp_path, "crls-many")
+    before = sorted(crl_aliases(root))
+    vecs = root / "usr/lib/vmware-vmafd/bin/vecs-cli"
+    real = vecs.with_name("vecs-cli.real")
+    vecs.rename(real)
+    count = tmp_path / "deletes"
+    vecs.write_text(  # the sixth delete fails
+        '#!/bin/sh\ncase "$*" in *delete*) echo x >> "' + str(count) + '"\n'
+        '  [ "$(wc -l < "' + str(count) + '")" -gt 5 ] && '
+        '{ echo "vecs-cli failed. Error 5: ERROR_ACCESS_DENIED" >&2; exit 5; };; esac\n'
+        f'exec "{real}" "$@"\n')
+    vecs.chmod(0o755)
+    assert fix_cli(root, tmp_path, "--yes") == 1
+    out = capsys.readouterr().out
+    assert "FAILED after deleting 5 of 120 CRLs" in out and "vcfix restore" in out
+    assert len(crl_aliases(root)) == 115
+    assert not [c for c in tool_calls(root, "service-control") if "--all" in c["argv"]
+                and "--status" not in c["argv"]]  # nothing restarted
+    vecs.unlink()
+    real.rename(vecs)
+    assert restore(root, tmp_path, only_run_dir(tmp_path / "state"), "--yes") == 0
+    assert sorted(crl_aliases(root)) == before

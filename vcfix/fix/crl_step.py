@@ -80,6 +80,8 @@ class CleanCrlsStep(StepKind):
                     ctx.runner.run("vecs-cli", ["entry", "delete", "--store", STORE,
                                                 "--alias", alias, "-y"])
                 except VcfixError as exc:
+                    ctx.rundir.event("crls_deleted", deleted=deleted, left_alone=left_alone,
+                                     failed=alias)
                     return StepOutcome(False, f"clean-crls: FAILED after deleting {deleted} of "
                                        f"{len(targets)} CRLs: {exc.message}",
                                        [*exc.details, "nothing was restarted; 'vcfix restore "
