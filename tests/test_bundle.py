@@ -8,6 +8,7 @@ old copies of vcfix's dependencies on its path, and the bundle must never pick t
 
 from __future__ import annotations
 
+import fcntl
 import glob
 import json
 import os
@@ -68,12 +69,16 @@ def _newest_source() -> float:
 
 @pytest.fixture(scope="session")
 def bundle() -> Path:
-    """The bundle, rebuilt with scripts/build-bundle when any source is newer than it."""
-    if not BUNDLE.is_file() or BUNDLE.stat().st_mtime < _newest_source():
-        done = subprocess.run([str(REPO / "scripts" / "build-bundle")], cwd=str(REPO),
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, timeout=900, check=False)
-        assert done.returncode == 0, f"scripts/build-bundle failed:\n{done.stdout[-4000:]}"
+    """The bundle, rebuilt with scripts/build-bundle when any source is newer than it (one
+    build at a time: pytest-xdist workers wait for the first one's)."""
+    (REPO / "build").mkdir(exist_ok=True)
+    with open(REPO / "build" / ".bundle.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not BUNDLE.is_file() or BUNDLE.stat().st_mtime < _newest_source():
+            done = subprocess.run([str(REPO / "scripts" / "build-bundle")], cwd=str(REPO),
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                  text=True, timeout=900, check=False)
+            assert done.returncode == 0, f"scripts/build-bundle failed:\n{done.stdout[-4000:]}"
     return BUNDLE
 
 

@@ -10,6 +10,8 @@ import os
 import sys
 
 command = os.environ.get("SSH_ORIGINAL_COMMAND", "")
+with open(sys.argv[1], "a") as log:
+    log.write((command or "(interactive login)") + "\n")
 if command:
     first = command.split()[0] if command.split() else command
     sys.stdout.write(f"Unknown command: `{first}'\n")

@@ -51,6 +51,7 @@ class Sshd:
         self.ssh_config = base / "ssh_config"
         self.known_hosts = base / "known_hosts"
         self.client_key = base / "client_ed25519"
+        self.shell_log = base / "appliancesh.log"  # every command the appliance shell got
 
     @property
     def target(self) -> str:
@@ -113,8 +114,12 @@ class Sshd:
             "UsePAM no", "LogLevel VERBOSE", "PrintMotd no", "PrintLastLog no",
             f"MaxSessions {self.max_sessions}", "MaxStartups 200:30:400",
             "AllowTcpForwarding no", "X11Forwarding no", "PermitUserEnvironment no",
+            # bash started by sshd reads ~/.bashrc (Debian's SSH_SOURCE_BASHRC) unless it
+            # is a nested shell: this machine's root .bashrc (pyenv) would cost ~0.5 s a
+            # call, which a VCSA's does not. Sessions are otherwise as they come.
+            "SetEnv SHLVL=1",
             f"Match LocalPort {self.shell_port}",
-            f"    ForceCommand {sys.executable} -sE {APPLIANCESH}",
+            f"    ForceCommand {sys.executable} -sE {APPLIANCESH} {self.shell_log}",
         ]
         (self.base / "sshd_config").write_text("\n".join(lines) + "\n")
 

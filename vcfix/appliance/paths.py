@@ -12,7 +12,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import ContextManager, Dict, Tuple
 
 from vcfix.appliance.transport import LOCAL, MAX_FILE, Transport
 from vcfix.errors import VcfixError
@@ -82,9 +82,14 @@ class Appliance:
 
         Raises :class:`VcfixError` naming every path tried when none exists.
         """
+        known = self.transport.tools.get((str(self.root), name))
+        if known is not None:
+            return known
         candidates = [self.path(p) for p in TOOLS[name]]
         for candidate in candidates:
             if self.transport.exists(str(candidate)):
+                if self.transport.remote:  # here a look is cheap and always current
+                    self.transport.tools[(str(self.root), name)] = candidate
                 return candidate
         tried = ", ".join(str(c) for c in candidates)
         raise VcfixError(
@@ -104,6 +109,11 @@ class Appliance:
 
     def is_file(self, appliance_path: str) -> bool:
         return self.transport.is_file(str(self.path(appliance_path)))
+
+    def secret_file(self, secret: str) -> ContextManager[str]:
+        """A short-lived private file holding ``secret`` for a tool that reads a password
+        from a file (:meth:`Transport.secret_file`); over SSH in ``/tmp`` under the root."""
+        return self.transport.secret_file(secret, str(self.path("/tmp")))  # noqa: S108
 
     @property
     def where(self) -> str:

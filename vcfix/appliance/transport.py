@@ -13,7 +13,9 @@ keep one ``except OSError`` and its ``strerror``.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import stat
 from pathlib import Path
 from typing import ContextManager, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -29,6 +31,10 @@ class Transport:
 
     remote = False
     label = "this machine"  # for messages: "root@vc1.example.com" for a remote one
+
+    def __init__(self) -> None:
+        # (root, tool name) -> its path, found once per run: over SSH each look is a call
+        self.tools: Dict[Tuple[str, str], Path] = {}
 
     def command(self, argv: Sequence[str], env: Optional[Mapping[str, str]] = None, *,
                 cwd: Optional[str] = None, tty: bool = False) -> Tuple[List[str], Dict[str, str]]:
@@ -91,15 +97,38 @@ class Transport:
         info = os.statvfs(path)
         return info.f_bavail * info.f_frsize, info.f_blocks * info.f_frsize
 
+    def put_files(self, folder: str, files: Mapping[str, bytes]) -> None:
+        """Write ``files`` (name -> bytes, 0600) into ``folder`` (made 0700 if missing, never
+        through a link); existing files of those names are replaced."""
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        for name, data in files.items():
+            path = os.path.join(folder, name)
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(path)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+
+    def write_file(self, path: str, data: bytes, mode: int) -> None:
+        """Replace the file at ``path`` (never through a link) with ``data``, mode ``mode``."""
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(path, mode)
+
+    def remove_tree(self, folder: str) -> None:
+        shutil.rmtree(folder, ignore_errors=True)
+
     def fix_lock(self, directory: Path, command: str) -> ContextManager[object]:
         """One fix at a time on the appliance: held for the block (see vcfix.appliance.lock)."""
         from vcfix.appliance.lock import FixLock
 
         return FixLock(directory, command)
 
-    def secret_file(self, secret: str) -> ContextManager[str]:
-        """The path, on the appliance, of a 0600 file holding ``secret`` in a 0700 folder,
-        for a tool that reads a password from a file; removed when the block ends."""
+    def secret_file(self, secret: str, folder: str = "/tmp") -> ContextManager[str]:  # noqa: S108
+        """The path, on the appliance, of a 0600 file holding ``secret`` in a fresh 0700
+        folder (in ``folder`` when remote; here the system's temporary folder), for a tool
+        that reads a password from a file; removed when the block ends."""
         from vcfix.appliance.secretfile import password_file
 
         return password_file(secret)

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import List
 
+from vcfix.errors import EXIT_USAGE, VcfixError
+
 PARTS = ("vecs", "sts", "vmca")
 
 
@@ -46,11 +48,19 @@ def _parts(text: str) -> List[str]:
 
 def run(args: argparse.Namespace) -> int:
     from vcfix.answers.answer_file import Answers, load_answer_file
+    from vcfix.appliance.connect import connected
+    from vcfix.commands import reach
     from vcfix.fix.restore_run import RestoreOptions, run_restore
     from vcfix.ui.prompts import make_prompter
 
     answers = load_answer_file(args.answers) if args.answers else Answers()
     prompter = make_prompter(unattended=args.answers is not None, assume_yes=args.yes)
-    return run_restore(RestoreOptions(root=args.root, run_dir=args.run_dir, answers=answers,
-                                      prompter=prompter, parts=args.steps or PARTS,
-                                      dry_run=args.dry_run))
+    if len(args.hosts) > 1:
+        raise VcfixError("vcfix restore acts on one appliance; give one --host",
+                         exit_code=EXIT_USAGE)
+    target = args.hosts[0] if args.hosts else None
+    with connected(args.root, target, reach(args, unattended=args.answers is not None)) as app:
+        return run_restore(RestoreOptions(root=args.root, run_dir=args.run_dir,
+                                          answers=answers, prompter=prompter,
+                                          parts=args.steps or PARTS, dry_run=args.dry_run,
+                                          appliance=app))

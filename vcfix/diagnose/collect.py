@@ -175,7 +175,7 @@ def _read_sts(
 ) -> List[StsEntry]:
     dn, password = creds
     base = f"cn={domain},cn=Tenants,cn=IdentityManager,cn=Services,{domain_dn(domain)}"
-    with runner.appliance.transport.secret_file(password) as path:
+    with runner.appliance.secret_file(password) as path:
         done = runner.run(
             "ldapsearch",
             ["-LLL", "-x", "-H", f"ldap://{host}:389", "-D", dn, "-y", path,

@@ -88,6 +88,7 @@ def execute(ctx: StepContext, before: Diagnosis, collected: Collected, steps: Se
         rundir.event("run_finished", **end.fields())
         with contextlib.suppress(OSError):  # never hide why the run ended
             write_summary(rundir, header, report, follow_ups)
+        rundir.drop_appliance_copy()
 
 
 def record_refusal(rundir: RunDir, before: Diagnosis, steps: Sequence[Step], header: Header,

@@ -38,6 +38,7 @@ from vcfix.fix.restore_plan import (
     plan_vecs,
     plan_vmca,
 )
+from vcfix.fix.restore_remote import staged, unstage
 from vcfix.fix.rundir import RunDir
 from vcfix.fix.services import run_all
 from vcfix.redact import Redactor
@@ -54,12 +55,13 @@ class RestoreOptions:
     prompter: Prompter
     parts: Sequence[str] = PARTS
     dry_run: bool = False
+    appliance: Optional[Appliance] = None  # connected (--host); None: Appliance(root) here
 
 
 def run_restore(opts: RestoreOptions) -> int:
     say = opts.prompter.say
     backup = load_backup(opts.run_dir)  # refuses before anything is read or changed
-    appliance = Appliance(opts.root)
+    appliance = opts.appliance or Appliance(opts.root)
     runner = Runner(appliance)
     say(f"Backup of {backup.run_dir}: complete, {len(backup.entries)} files, checksums match.")
     say("Reading the appliance...")
@@ -89,7 +91,7 @@ def run_restore(opts: RestoreOptions) -> int:
         actions += plan_sts(backup, current, now.node.domain, machine[0],
                             workdir / "sts-restore.ldif")
     if "vmca" in opts.parts:
-        files = {str(e["path"]): _read(appliance.path(str(e["path"])))
+        files = {str(e["path"]): _read(appliance, str(e["path"]))
                  for e in backup.of_kind("vmca-cert", "vmca-key")}
         actions += plan_vmca(backup, files)
     show(say, actions)
@@ -113,9 +115,9 @@ def run_restore(opts: RestoreOptions) -> int:
                      crls="vecs" in opts.parts and bool(backup.of_kind(CRL_KIND)))
 
 
-def _read(path: Path) -> Optional[bytes]:
+def _read(appliance: Appliance, path: str) -> Optional[bytes]:
     try:
-        return path.read_bytes()
+        return appliance.read_bytes(path)
     except OSError:
         return None
 
@@ -136,16 +138,12 @@ def show(say: Say, actions: Sequence[Action]) -> None:
 def execute(say: Say, appliance: Appliance, runner: Runner, actions: Sequence[Action],
             workdir: Path, password: str, machine_password: str) -> None:
     workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for number, action in enumerate(actions, 1):
-        say(f"{number}/{len(actions)} $ {action.shown()}")
-        try:
-            run_action(appliance, runner, action, password, machine_password)
-        except VcfixError as exc:
-            left = [f"not done: {a.shown()}" for a in actions[number:]]
-            raise VcfixError(f"the restore stopped at step {number} of {len(actions)}: "
-                             f"{exc.one_line()}; steps 1 to {number - 1} were done",
-                             details=left, hint="see docs/restore.md to finish by hand") from exc
+    try:
+        _run_actions(say, appliance, runner, actions, workdir, password, machine_password)
+    finally:
+        unstage(appliance, workdir.parent)
     record = RunDir(workdir, Redactor([password, machine_password]))  # jobs/ of the restarts
+    record.appliance = appliance
     for action_name in ("stop", "start"):
         say(f"service-control --{action_name} --all ...")
         result = run_all(runner, action_name, lambda text: say(f"  {text}"), rundir=record)
@@ -156,6 +154,19 @@ def execute(say: Say, appliance: Appliance, runner: Runner, actions: Sequence[Ac
                              hint="service-control --start --all")
 
 
+def _run_actions(say: Say, appliance: Appliance, runner: Runner, actions: Sequence[Action],
+                 workdir: Path, password: str, machine_password: str) -> None:
+    for number, action in enumerate(staged(appliance, actions, workdir.parent), 1):
+        say(f"{number}/{len(actions)} $ {action.shown()}")
+        try:
+            run_action(appliance, runner, action, password, machine_password)
+        except VcfixError as exc:
+            left = [f"not done: {a.shown()}" for a in actions[number:]]
+            raise VcfixError(f"the restore stopped at step {number} of {len(actions)}: "
+                             f"{exc.one_line()}; steps 1 to {number - 1} were done",
+                             details=left, hint="see docs/restore.md to finish by hand") from exc
+
+
 def run_action(appliance: Appliance, runner: Runner, action: Action, password: str,
                machine_password: str) -> None:
     for path, text in action.files.items():
@@ -164,11 +175,7 @@ def run_action(appliance: Appliance, runner: Runner, action: Action, password: s
             handle.write(text)
     if action.copy:
         source, target, mode = action.copy
-        dest = appliance.path(target)
-        fd = os.open(dest, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(source.read_bytes())
-        os.chmod(dest, mode)
+        appliance.transport.write_file(str(appliance.path(target)), source.read_bytes(), mode)
     elif action.credential == "sso":
         result = run_with_password(runner.argv(action.tool, action.args), password,
                                    transport=appliance.transport)
@@ -176,7 +183,7 @@ def run_action(appliance: Appliance, runner: Runner, action: Action, password: s
             raise VcfixError(f"'{action.shown()}' failed (exit {result.exit_status})",
                              details=result.text.strip().splitlines()[-4:])
     elif action.credential == "machine":
-        with runner.appliance.transport.secret_file(machine_password) as pwfile:
+        with runner.appliance.secret_file(machine_password) as pwfile:
             runner.run(action.tool, [pwfile if a == PWFILE else a for a in action.args])
     else:
         runner.run(action.tool, action.args)

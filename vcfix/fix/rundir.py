@@ -194,14 +194,38 @@ class RunDir:
             "sha256": hashlib.sha256(raw).hexdigest(), "bytes": len(raw),
             "time": clock.iso(clock.now())})
         self._save_manifest(manifest)
+        if manifest.get("complete"):
+            self._mirror([name])
         return path
 
     def backup_complete(self, **counts: Any) -> None:
-        """Mark the backup taken before the first change as complete (manifest)."""
+        """Mark the backup taken before the first change as complete (manifest); over SSH
+        also keep a copy on the appliance until the run ends (:meth:`drop_appliance_copy`)."""
         manifest = self.manifest()
         manifest["complete"] = True
         manifest["counts"] = counts
         self._save_manifest(manifest)
+        self._mirror([str(e["file"]) for e in manifest["entries"]])
+
+    def appliance_copy(self) -> Optional[Path]:
+        """Where the backup is also kept on a remote appliance (None when vcfix runs there)."""
+        if self.appliance is None or not self.appliance.transport.remote:
+            return None
+        return self.appliance.file("state_dir") / "backups" / self.path.name
+
+    def _mirror(self, names: List[str]) -> None:
+        folder = self.appliance_copy()
+        if folder is None or self.appliance is None:
+            return
+        files = {name: (self.path / BACKUP / name).read_bytes() for name in [*names, MANIFEST]}
+        self.appliance.transport.put_files(str(folder), files)
+
+    def drop_appliance_copy(self) -> None:
+        """The run ended here: the appliance's copy of the backup is no longer needed."""
+        folder = self.appliance_copy()
+        if folder is not None and self.appliance is not None:
+            with contextlib.suppress(VcfixError):
+                self.appliance.transport.remove_tree(str(folder))
 
     def manifest(self) -> Dict[str, Any]:
         path = self.path / BACKUP / MANIFEST

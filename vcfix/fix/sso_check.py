@@ -36,7 +36,7 @@ def verify_sso_password(runner: Runner, answers: Answers, node: NodeInfo,
         return False
     user = answers.derived("sso_user")
     base = domain_dn(user.partition("@")[2] or node.domain)
-    with runner.appliance.transport.secret_file(password) as path:
+    with runner.appliance.secret_file(password) as path:
         done = runner.run(
             "ldapsearch",
             ["-LLL", "-x", "-H", f"ldap://{directory_host}:389", "-D",

@@ -9,7 +9,6 @@ this node and reads the STS certificate again.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path, PurePosixPath
 from typing import Callable, Dict, List, Optional, Tuple
 
@@ -103,15 +102,15 @@ class StsStep(StepKind):
         return script
 
     def describe(self, ctx: StepContext) -> List[Tuple[str, str]]:
-        rows = [("script", f"{BASH} {self.script}" + self.crlf_note())]
+        rows = [("script", f"{BASH} {self.script}" + self.crlf_note(ctx))]
         rows += describe_dialog(self.playbook, ctx.answers)
         rows += [("then", "service-control --stop --all"),
                  ("then", "service-control --start --all"),
                  ("then", "read the STS signing certificate again")]
         return rows
 
-    def crlf_note(self) -> str:
-        if self.script and b"\r\n" in self.script.read_bytes():
+    def crlf_note(self, ctx: StepContext) -> str:
+        if self.script and b"\r\n" in ctx.appliance.transport.read_bytes(str(self.script)):
             return " (has CRLF line endings: a corrected copy runs, the original is untouched)"
         return ""
 
@@ -179,13 +178,15 @@ class StsStep(StepKind):
         """The script itself, or a copy with LF endings in the run directory (never the
         original: the operator's file stays as downloaded)."""
         assert ctx.rundir is not None and self.script is not None
-        data = self.script.read_bytes()
+        files = ctx.appliance.transport
+        data = files.read_bytes(str(self.script))
         if b"\r\n" not in data:
             return self.script
-        copy = ctx.rundir.path / "fixsts-lf.sh"
-        fd = os.open(copy, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data.replace(b"\r\n", b"\n"))
+        folder = ctx.rundir.path  # the script runs where the appliance's tools run
+        if files.remote:
+            folder = ctx.appliance.file("state_dir") / "scripts" / ctx.rundir.path.name
+        copy = folder / "fixsts-lf.sh"
+        files.put_files(str(folder), {copy.name: data.replace(b"\r\n", b"\n")})
         ctx.say(f"{self.script} has CRLF line endings: running a corrected copy ({copy}).")
         ctx.rundir.note(f"fixsts.sh had CRLF line endings; ran the corrected copy {copy}")
         return copy

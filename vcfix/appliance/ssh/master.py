@@ -89,6 +89,9 @@ class Master:
                         f"root's authorized_keys there (ssh-copy-id {self.target}) or load "
                         "it in ssh-agent; or run vcfix on a terminal")
             raise VcfixError(message, hint=hint)
+
+    def hold(self) -> None:
+        """Keep the master open for as long as vcfix runs (after the shell check)."""
         self.keeper = subprocess.Popen(self.argv("exec cat >/dev/null"),
                                        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL, start_new_session=True)

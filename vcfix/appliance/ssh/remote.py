@@ -13,8 +13,10 @@ output, ``TERM`` for tools on a terminal, and the lab's rehearsal hooks (``VCFIX
 
 from __future__ import annotations
 
+import io
 import os
 import shlex
+import tarfile
 from typing import Dict, Mapping, Optional, Sequence
 
 from vcfix.appliance.environ import REHEARSAL
@@ -56,6 +58,24 @@ LIST = ('[ -d "$1" ] && [ ! -L "$1" ] || exit 0; '
 FREE = 'exec df -P -k -- "$1"'
 TEST = 'test "$1" "$2"'
 REALPATH = 'exec readlink -f -- "$1"'
+# Files from a tar on stdin into a private folder (made if missing, never a link).
+PUT = ('umask 077; [ ! -L "$1" ] || exit 4; mkdir -p -m 700 -- "$1" && '
+       'cd -- "$1" && exec tar -x -f - --no-same-owner --no-overwrite-dir')
+# Replace a file (never through a link): a private temporary file, then rename.
+WRITE = ('[ ! -L "$1" ] || exit 4; t="$1.vcfix-new"; rm -f -- "$t"; (umask 077; set -C; '
+         'cat > "$t") && chmod "$2" -- "$t" && mv -f -- "$t" "$1"')
+REMOVE = '[ ! -L "$1" ] && exec rm -rf -- "$1"'
+
+
+def tar(files: Mapping[str, bytes]) -> bytes:
+    """An uncompressed tar of plain 0600 files (names without folders)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(os.path.basename(name))
+            info.size, info.mode = len(data), 0o600
+            archive.addfile(info, io.BytesIO(data))
+    return out.getvalue()
 
 
 def ssh_env() -> Dict[str, str]:

@@ -36,6 +36,7 @@ class SshTransport(Transport):
     remote = True
 
     def __init__(self, target: Target, reach: Reach) -> None:
+        super().__init__()
         self.target = target
         self.label = str(target)
         self.master = Master(target, reach)
@@ -47,6 +48,7 @@ class SshTransport(Transport):
         try:
             transport.master.open()
             transport.check_shell()
+            transport.master.hold()
         except BaseException:
             transport.close()
             raise
@@ -130,15 +132,31 @@ class SshTransport(Transport):
         except (IndexError, ValueError):
             raise OSError(errno.EIO, f"df on {self.label} printed no size", path) from None
 
+    def put_files(self, folder: str, files: Mapping[str, bytes]) -> None:
+        done = self.call(remote.script(remote.PUT, folder), stdin=remote.tar(files),
+                         timeout=CALL_TIMEOUT * 5)
+        if done.returncode != 0:
+            raise VcfixError(f"cannot write {folder} on {self.label} (exit status "
+                             f"{done.returncode}); nothing was changed")
+
+    def write_file(self, path: str, data: bytes, mode: int) -> None:
+        done = self.call(remote.script(remote.WRITE, path, f"{mode & 0o7777:o}"), stdin=data)
+        if done.returncode != 0:
+            raise VcfixError(f"cannot write {path} on {self.label} (exit status "
+                             f"{done.returncode}; a link is refused)")
+
+    def remove_tree(self, folder: str) -> None:
+        self.call(remote.script(remote.REMOVE, folder))
+
     def fix_lock(self, directory: Path, command: str) -> ContextManager[object]:
         from vcfix.appliance.ssh.lock import RemoteLock
 
         return RemoteLock(self.session, directory, command)
 
-    def secret_file(self, secret: str) -> ContextManager[str]:
+    def secret_file(self, secret: str, folder: str = "/tmp") -> ContextManager[str]:  # noqa: S108
         from vcfix.appliance.ssh.secret import remote_secret_file
 
-        return remote_secret_file(self.session, secret)
+        return remote_secret_file(self.session, secret, folder)
 
     # -- jobs ----------------------------------------------------------------------------
 
