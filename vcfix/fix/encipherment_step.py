@@ -3,12 +3,12 @@
 certificate-manager never reissues it, so vcfix does what the KB does by hand: a new key
 (``certool --genkey``) and certificate (``certool --gencert ... --Name=data-encipherment``,
 certool.cfg values from the appliance's certool.cfg or VMware's defaults, Hostname the
-PNID) in a private folder on the appliance (``transport.secret_file``: 0700, key file 0600,
-removed afterwards, never printed); the
+PNID) in a private folder on the appliance (``Appliance.secret_file``: 0700, key file 0600,
+removed afterwards, never printed; over ``--host`` too); the
 old certificate and key are already in the run's backup (every VECS entry is, before the
 first change); then ``vecs-cli entry delete`` and ``entry create`` in the
 ``data-encipherment`` store, and a restart of vpxd. ``vcfix restore`` puts the old entry
-back. Local only: over ``--host`` the private folder would have to live on the appliance.
+back.
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import posixpath
 import re
-from pathlib import Path
 from typing import List, Optional, Tuple
 
 from vcfix import clock
@@ -43,12 +42,6 @@ class DataEnciphermentStep(StepKind):
     name = "data-encipherment"
 
     def prerequisites(self, ctx: StepContext) -> None:
-        if ctx.appliance.transport.remote:
-            raise VcfixError("the data-encipherment step runs only on the appliance itself "
-                             "(vcfix cannot yet write certool's configuration file over SSH); "
-                             "nothing was changed",
-                             hint="run vcfix on the appliance (the bundle, see README), or "
-                             "leave this step out with --steps")
         for tool in ("certool", "vecs-cli", "service-control"):
             ctx.appliance.tool(tool)
 
@@ -99,7 +92,7 @@ class DataEnciphermentStep(StepKind):
                                "changed")
         # a 0700 folder on the appliance holding an empty 0600 file (for the key), removed
         # with everything in it when the block ends (at exit and on SIGHUP/SIGTERM too)
-        with ctx.appliance.transport.secret_file("") as key:
+        with ctx.appliance.secret_file("") as key:
             return self.replace(ctx, posixpath.dirname(key), key)
 
     def backed_up(self, ctx: StepContext) -> bool:
@@ -110,10 +103,9 @@ class DataEnciphermentStep(StepKind):
 
     def replace(self, ctx: StepContext, folder: str, key: str) -> StepOutcome:
         pub, crt, cfg = (posixpath.join(folder, n) for n in ("de.pub", "de.crt", "de.cfg"))
-        # local only (prerequisites): the transports cannot write a file on the appliance yet
-        Path(cfg).write_text("".join(f"{k} = {v}\n" for k, v in self.config(ctx)),
-                             encoding="utf-8")
+        text = "".join(f"{k} = {v}\n" for k, v in self.config(ctx))
         try:
+            ctx.appliance.transport.write_file(cfg, text.encode("utf-8"), 0o600)
             ctx.runner.run("certool", ["--genkey", f"--privkey={key}", f"--pubkey={pub}"],
                            sensitive=True)
             ctx.runner.run("certool", ["--gencert", f"--cert={crt}", f"--privkey={key}",
