@@ -19,6 +19,7 @@ operation is not reading and finishes its work).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Dict, Mapping, Optional, Sequence
 
@@ -50,7 +51,8 @@ setsid sh -c '
     exec 3<>"$d/input"
     ( while sleep 5; do
         [ -f "$d/exit" ] && exit 0
-        last=$(cat "$d/seen" 2>/dev/null || echo 0)
+        last=$(cat "$d/seen" 2>/dev/null)
+        case "$last" in ""|*[!0-9]*) continue;; esac
         if [ $(( $(date +%s) - last )) -gt "$orphan" ]; then printf "\004" >&3; exit 0; fi
       done ) &
     SHELL=/bin/sh script -q -f -e -c "$cmd" "$d/output.log" <&3 >/dev/null 2>&1
@@ -68,7 +70,7 @@ echo started
 # "E<status> <time>" (ended), "R" (running) or "D" (supervisor gone); then the output
 POLL = r'''
 d=$1; off=$2; n=$3
-date +%s > "$d/seen" 2>/dev/null
+date +%s > "$d/seen.new" 2>/dev/null && mv -f "$d/seen.new" "$d/seen"
 if [ -f "$d/exit" ]; then printf 'E%s\n' "$(cat "$d/exit")"
 elif kill -0 "$(cat "$d/supervisor.pid" 2>/dev/null)" 2>/dev/null; then echo R
 else echo D; fi
@@ -125,8 +127,9 @@ class RemoteJob(JobHandle):
         started, _, data = rest.partition(b"\n")
         self._state = head.decode("utf-8", "replace").strip() or "D"
         self._started = started.decode("utf-8", "replace").strip()
+        first = self.offset == 0
         self.offset += len(data)
-        return data
+        return _without_script_lines(data, first)
 
     def status(self) -> Dict[str, Any]:
         if self._state is None:
@@ -161,7 +164,8 @@ class RemoteJob(JobHandle):
         return self._poll(size)
 
     def tail_bytes(self, size: int = 8192) -> bytes:
-        return self.transport.call(remote.script(TAIL, self.remote_dir, str(size))).stdout
+        data = self.transport.call(remote.script(TAIL, self.remote_dir, str(size))).stdout
+        return _without_script_lines(data, False)
 
     def send(self, text: str, *, secret: bool = False) -> None:
         done = self.transport.call(remote.script(SEND, self.remote_dir),
@@ -175,3 +179,14 @@ class RemoteJob(JobHandle):
     def close(self) -> None:
         self._closed = True
 
+
+
+_SCRIPT_DONE = re.compile(rb"\r?\n?Script done on [^\n]*\n?")
+
+
+def _without_script_lines(data: bytes, first: bool) -> bytes:
+    """What the tool printed, without the header and footer util-linux script adds to
+    its log (some versions write them even with -q)."""
+    if first and data.startswith(b"Script started on "):
+        data = data.partition(b"\n")[2]
+    return _SCRIPT_DONE.sub(b"", data)

@@ -9,7 +9,6 @@ names the holder (its machine, pid, start time, command) for the next operator.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import socket
@@ -21,7 +20,7 @@ from typing import Optional, Type
 from vcfix import clock
 from vcfix.appliance.lock import LOCK_NAME, describe_holder
 from vcfix.appliance.ssh import remote
-from vcfix.appliance.ssh.session import Session
+from vcfix.appliance.ssh.session import Session, let_go
 from vcfix.errors import EXIT_FAILED, EXIT_USAGE, VcfixError
 
 TAKE = r'''
@@ -51,17 +50,14 @@ class RemoteLock:
     def acquire(self) -> None:
         holder = json.dumps({"pid": os.getpid(), "host": f"{socket.gethostname()} (over SSH)",
                              "started": clock.iso(clock.now()), "command": self.command})
-        proc = subprocess.Popen(self.session.master.argv(remote.script(TAKE, self.path, holder)),
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, env=remote.ssh_env(),
-                                start_new_session=True)
+        proc = self.session.holder(remote.script(TAKE, self.path, holder))
         assert proc.stdout is not None
         first = proc.stdout.readline().decode("utf-8", "replace").strip()
         if first == "LOCKED":
             self.proc = proc
             return
         rest = proc.stdout.read(8192).decode("utf-8", "replace")
-        self._end(proc)
+        let_go(proc)
         where = f"{self.path} on {self.session.label}"
         if first == "HELD":
             try:
@@ -76,19 +72,9 @@ class RemoteLock:
                          "refuses a lock that is a link or not a regular file",
                          exit_code=EXIT_USAGE)
 
-    def _end(self, proc: subprocess.Popen[bytes]) -> None:
-        with contextlib.suppress(OSError):
-            assert proc.stdin is not None
-            proc.stdin.close()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
     def release(self) -> None:
         if self.proc is not None:
-            self._end(self.proc)
+            let_go(self.proc)
             self.proc = None
 
     def __enter__(self) -> RemoteLock:

@@ -10,11 +10,10 @@ ends, when vcfix exits, or when the connection drops, the shell removes the fold
 from __future__ import annotations
 
 import contextlib
-import subprocess
 from typing import Iterator
 
 from vcfix.appliance.ssh import remote
-from vcfix.appliance.ssh.session import Session
+from vcfix.appliance.ssh.session import Session, let_go
 from vcfix.errors import VcfixError
 
 HOLD = r'''
@@ -35,10 +34,7 @@ cat >/dev/null
 def remote_secret_file(session: Session, secret: str, folder: str) -> Iterator[str]:
     if "\n" in secret or "\r" in secret or "\0" in secret:
         raise VcfixError("the password holds a line break: vcfix cannot hand it to the tool")
-    proc = subprocess.Popen(session.master.argv(remote.script(HOLD, folder)),
-                            stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                            env=remote.ssh_env(), start_new_session=True)
+    proc = session.holder(remote.script(HOLD, folder))
     assert proc.stdin is not None and proc.stdout is not None
     try:
         proc.stdin.write(secret.encode("utf-8") + b"\n")
@@ -49,10 +45,4 @@ def remote_secret_file(session: Session, secret: str, folder: str) -> Iterator[s
                              f"(mktemp -d in {folder})")
         yield path
     finally:
-        with contextlib.suppress(OSError):
-            proc.stdin.close()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        let_go(proc)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 
 from vcfix.appliance.ssh.master import Master
@@ -35,3 +36,22 @@ class Session:
     def test(self, flag: str, path: str) -> bool:
         """``test FLAG PATH`` on the appliance."""
         return self.call(script(TEST, flag, path)).returncode == 0
+
+    def holder(self, line: str) -> subprocess.Popen[bytes]:
+        """Start a remote command line that holds something (a lock, a password file) for
+        as long as its stdin stays open; :func:`let_go` ends it."""
+        return subprocess.Popen(self.master.argv(line), stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                env=ssh_env(), start_new_session=True)
+
+
+def let_go(proc: subprocess.Popen[bytes]) -> None:
+    """Close a holder's stdin (the remote side lets go and cleans up) and reap it."""
+    with contextlib.suppress(OSError):
+        assert proc.stdin is not None
+        proc.stdin.close()
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

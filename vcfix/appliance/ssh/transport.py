@@ -26,7 +26,7 @@ from vcfix.appliance.transport import MAX_FILE, Transport
 from vcfix.errors import VcfixError
 from vcfix.redact import escape_controls
 
-PROBE_TIMEOUT = 20.0
+PROBE_TIMEOUT = 60.0  # a bound for a loaded appliance; an answer takes a fraction of a second
 _READ_ERRORS = {3: (errno.ENOENT, "No such file or directory"),
                 4: (errno.EINVAL, "not a regular file"),
                 5: (errno.EACCES, "Permission denied")}
