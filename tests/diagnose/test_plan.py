@@ -150,10 +150,13 @@ def test_expired_backup_store_copy_is_information_with_its_removal(now: dt.datet
             in finding.message)
 
 
-def test_expired_other_store_is_a_warning_without_a_step(now: dt.datetime) -> None:
+def test_expired_data_encipherment_is_critical_with_its_step(now: dt.datetime) -> None:
+    """It used to be an 'unused' warning; vpxd needs it (guest customization, encrypted VMs)."""
     d = cf.appliance(now, other_left=-1).diagnose()
-    assert d.plan == [] and d.status == "warning"
-    assert "data-encipherment/data-encipherment" in {
+    assert [s.step for s in d.plan] == ["data-encipherment"] and d.status == "critical"
+    codes = {f.code: f for f in d.findings}
+    assert "data-encipherment-expired" in codes
+    assert "data-encipherment/data-encipherment" not in {
         c for f in d.findings if f.code == "expired-unused" for c in f.certificates}
 
 

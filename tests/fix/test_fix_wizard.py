@@ -98,3 +98,20 @@ def test_ctrl_c_during_the_replacement_does_not_kill_certificate_manager(tmp_pat
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_wizard_regenerates_data_encipherment_without_a_password(tmp_path: Path) -> None:
+    """No certificate-manager: no certificate values to review, no SSO password to give."""
+    root = fast_lab(tmp_path, "data-encipherment-expired")
+    old = lab_state.load(root)["vecs"]["data-encipherment"]
+    child = spawn(root)
+    child.expect("Plan")
+    child.expect(r"Regenerate the data-encipherment certificate now\?")
+    assert "SSO administrator password" not in (child.before or "")
+    child.send("y")
+    child.expect("the fix verified", timeout=240)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    assert lab_state.load(root)["vecs"]["data-encipherment"] != old
+    assert [c["argv"][0] for c in tool_calls(root, "certool")] == ["--genkey", "--gencert"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import os
@@ -39,6 +40,9 @@ EXPECTED: Dict[str, Dict[str, str]] = {
     "stale-root": {"root": "ok", "machine": "ok", "solution": "ok", "sts": "ok"},
     "extension-thumbprints-stale": {"root": "ok", "machine": "ok", "solution": "ok",
                                     "sts": "ok"},
+    "crls-many": {"root": "ok", "machine": "ok", "solution": "ok", "sts": "ok"},
+    "data-encipherment-expired": {"root": "ok", "machine": "ok", "solution": "ok", "sts": "ok"},
+    "lookup-trust-stale": {"root": "ok", "machine": "ok", "solution": "ok", "sts": "ok"},
 }
 
 
@@ -132,16 +136,25 @@ def test_scenario_certificates(tmp_path: Path, now: dt.datetime, scenario: str) 
     for store in ("data-encipherment", "SMS"):
         other = cert(only(state, store)["cert"])
         other.verify_directly_issued_by(root)
-        assert days_left(other, now) > 1000 or scenario == "root-expired"
+        if store == "data-encipherment" and scenario == "data-encipherment-expired":
+            assert -11 < days_left(other, now) < -9  # expired 10 days ago
+        else:
+            assert days_left(other, now) > 1000 or scenario == "root-expired"
     assert only(state, "APPLMGMT_PASSWORD")["type"] == "Secret Key"
     assert only(state, "APPLMGMT_PASSWORD")["cert"] is None
     crls = state["vecs"]["TRUSTED_ROOT_CRLS"]
-    assert len(crls) >= 2
+    assert len(crls) == (120 if scenario == "crls-many" else 3)
+    assert len({e["alias"] for e in crls}) == len(crls)
     assert all(e["type"] == "Certification Revocation List" for e in crls)
     for entry in crls:
         x509.load_pem_x509_crl(entry["cert"].encode("ascii"))
 
     assert len(trusted) == (2 if scenario == "stale-root" else 1)
+    stale_trust = state.get("lookup_ssl_trust")  # what the Lookup Service registrations trust
+    assert (stale_trust is not None) == (scenario == "lookup-trust-stale")
+    if stale_trust:
+        old = x509.load_der_x509_certificate(base64.b64decode(stale_trust))
+        assert status(old, now) == "expired" and old.subject == msl.subject
 
 
 def test_healthy_was_deployed_about_200_days_ago(tmp_path: Path, now: dt.datetime) -> None:

@@ -240,7 +240,7 @@ certificate:                               # the certool.cfg questions
 # psc:
 #   address: psc01.corp.example            # asked on vCenters with an external PSC only
 steps: auto          # or a list of: sts, machine-ssl, solution-users, reset-all,
-                     #   extension-thumbprints
+                     # data-encipherment, clean-crls, extension-thumbprints
 fixsts:
   script: /root/fixsts.sh                  # downloaded from VMware KB 76719
 """

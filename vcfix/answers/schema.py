@@ -29,6 +29,7 @@ ANSWER_KEYS: Tuple[str, ...] = (
 SECRET_KEYS = frozenset({"sso.password"})
 DERIVED: Tuple[str, ...] = ("hostnames", "vmca_name", "sso_user", "menu_option")
 STEPS: Tuple[str, ...] = ("sts", "machine-ssl", "solution-users", "reset-all",
+                          "data-encipherment", "clean-crls",
                           "extension-thumbprints")
 
 # section -> field -> check (see _check)

@@ -10,7 +10,8 @@ from typing import List
 from vcfix.commands import seconds
 from vcfix.errors import EXIT_USAGE, VcfixError
 
-STEP_NAMES = ("sts", "machine-ssl", "solution-users", "reset-all", "extension-thumbprints")
+STEP_NAMES = ("sts", "machine-ssl", "solution-users", "reset-all", "data-encipherment",
+              "clean-crls", "extension-thumbprints")
 MAX_TIMEOUT = 86400.0  # a day
 MAX_STEP_TIMEOUT = 7 * 86400.0  # a week
 
@@ -20,7 +21,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser],
     parser = sub.add_parser(
         "fix",
         parents=[common],
-        help="run the plan: fixsts and certificate-manager options 3, 6, 8",
+        help="run the plan: fixsts, certificate-manager options 3, 6, 8, data-encipherment, "
+        "clean-crls",
         description="Diagnose, show the plan, then run its steps in order, answering the vendor "
         "tools' prompts. Interactive on a terminal; unattended with --answers. Exit codes: 0 "
         "fixed and verified, 1 a step failed or the fix did not verify, 2 invalid usage or "

@@ -5,23 +5,31 @@ account lookup start together; each store is listed as soon as the store list
 is known, and the STS read starts as soon as the machine account is known. A
 slow appliance therefore costs roughly the longest chain of calls, not their sum.
 
-``TRUSTED_ROOT_CRLS`` is never listed: it holds no certificate to judge and can
-take close to an hour on a large appliance.
+``TRUSTED_ROOT_CRLS`` is never read as a certificate store (it holds no certificate to
+judge, and ``--text`` on it can take close to an hour on a large appliance): its entries
+are only counted, without ``--text`` and within a time limit (:mod:`vcfix.diagnose.crls`).
+The Lookup Service registrations (``lstool.py list``) are read for the trust check
+(:mod:`vcfix.diagnose.ls_trust`). Neither failing makes the diagnosis unknown.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar
 
 from vcfix.appliance.parsers import ldif, lwreg, service_control, vecs, vmafd
 from vcfix.appliance.paths import Appliance
 from vcfix.appliance.runner import Runner
+from vcfix.diagnose.checks import CheckInputs
+from vcfix.diagnose.crls import STORE as CRL_STORE
+from vcfix.diagnose.crls import read_crls
 from vcfix.diagnose.extensions import ExtensionsRead
+from vcfix.diagnose.ls_trust import read_registrations
 from vcfix.diagnose.model import NodeInfo, StsEntry
-from vcfix.diagnose.read_extensions import read_registrations
+from vcfix.diagnose.read_extensions import read_registrations as read_vpx_ext
 from vcfix.errors import VcfixError
+from vcfix.redact import escape_controls
 
 SKIP_STORES = ("TRUSTED_ROOT_CRLS",)
 VMDIR_KEY = r"[HKEY_THIS_MACHINE\services\vmdir]"
@@ -45,6 +53,7 @@ class Collected:
     errors: List[VcfixError] = field(default_factory=list)
     services: Optional[Dict[str, List[str]]] = None  # service-control --status --all
     services_error: Optional[str] = None  # why ``services`` is None
+    checks: CheckInputs = field(default_factory=CheckInputs)  # CRL count, LS registrations
     extensions: Optional[ExtensionsRead] = None  # VCDB vpx_ext (diagnose.extensions)
 
 
@@ -58,13 +67,15 @@ def collect(appliance: Appliance, runner: Optional[Runner] = None) -> Collected:
         account = pool.submit(_machine_account, runner)
         services = pool.submit(_services, runner)
         node_type = _guard(out, appliance.node_type)
+        lookup = pool.submit(read_registrations, appliance, runner, node_type)
         dc_name = (
             pool.submit(_vmafd, runner, "get-dc-name") if node_type == "management" else None
         )
-        extensions = pool.submit(read_registrations, runner, node_type)
+        extensions = pool.submit(read_vpx_ext, runner, node_type)
 
         stores = _guard(out, store_list.result) or []
         listed: "List[Tuple[str, Future[List[vecs.VecsEntry]]]]" = []
+        crls = pool.submit(read_crls, runner) if CRL_STORE in stores else None
         for store in stores:
             if store in SKIP_STORES:
                 out.skipped_stores.append(store)
@@ -100,7 +111,24 @@ def collect(appliance: Appliance, runner: Optional[Runner] = None) -> Collected:
         except VcfixError as exc:
             out.services_error = exc.one_line()
         out.extensions = extensions.result()
+        _read_checks(out, crls, lookup, listed=bool(stores))
     return out
+
+
+def _read_checks(out: Collected, crls: "Optional[Future[Any]]", lookup: "Future[Any]",
+                 listed: bool) -> None:
+    """The checks' inputs; a failure is kept as the check's reason, never a diagnosis error."""
+    try:
+        if crls is not None:
+            out.checks.crl_count = crls.result().count
+        elif listed:
+            out.checks.crl_count = 0  # no TRUSTED_ROOT_CRLS store: no CRL
+    except VcfixError as exc:
+        out.checks.crl_error = escape_controls(exc.one_line())
+    try:
+        out.checks.registrations = lookup.result()
+    except VcfixError as exc:
+        out.checks.registrations_error = escape_controls(exc.one_line())
 
 
 def _guard(out: Collected, call: Callable[[], T]) -> Optional[T]:

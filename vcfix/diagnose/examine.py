@@ -58,6 +58,7 @@ def judge_collected(got: Collected, *, warn_days: int = DEFAULT_WARN_DAYS,
         skipped_stores=[*got.skipped_stores, *got.unread_stores],
         services=got.services,
         services_error=got.services_error,
+        checks_input=got.checks,
     )
     if messages:
         result.error = "\n".join(messages)

@@ -12,6 +12,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from vcfix import __version__, clock
 from vcfix.appliance.parsers.vecs import VecsEntry
+from vcfix.diagnose.checklist import judge_checks, superseded
+from vcfix.diagnose.checks import CheckInputs, merge_steps
 from vcfix.diagnose.classify import DEFAULT_WARN_DAYS, CertRecord, StsEntry, judge
 from vcfix.diagnose.plan import (
     STATUS_CRITICAL,
@@ -66,7 +68,7 @@ class Diagnosis:
     caveats: List[str] = field(default_factory=list)
     error: Optional[str] = None
     services: Optional[Dict[str, List[str]]] = None  # state -> names; None: not read
-    checks: Dict[str, Any] = field(default_factory=dict)  # check name -> its JSON result
+    checks: Dict[str, Dict[str, Any]] = field(default_factory=dict)  # key -> check's JSON
 
     @property
     def exit_code(self) -> int:
@@ -102,7 +104,7 @@ class Diagnosis:
             "caveats": list(self.caveats),
             "services": ({state: list(names) for state, names in self.services.items()}
                          if self.services is not None else None),
-            "checks": dict(self.checks),
+            "checks": {key: dict(value) for key, value in self.checks.items()},
         }
 
 
@@ -144,19 +146,25 @@ def diagnose(
     skipped_stores: Sequence[str] = (),
     services: Optional[Mapping[str, Sequence[str]]] = None,
     services_error: Optional[str] = None,
+    checks_input: Optional[CheckInputs] = None,
 ) -> Diagnosis:
     """Judge every certificate of ``stores`` (VECS) and ``sts`` (VMDIR) at ``now``.
 
     Put ``"VMDIR"`` in ``skipped_stores`` when the STS certificates could not be
     read, and the name of every VECS store that was not listed. ``services`` is
     ``service-control --status --all`` (state -> names), None when it could not be read
-    (``services_error`` says why).
+    (``services_error`` says why). ``checks_input``: what the checks beside the
+    certificates read (CRL count, Lookup Service registrations; :mod:`vcfix.diagnose.checks`).
     """
     judged = judge(stores, sts, now=now, warn_days=warn_days)
     records = judged.records + judged.sts
     findings = find(judged, pnid=node.pnid, skipped_stores=skipped_stores)
     findings += service_findings(services, services_error)
     steps = build_plan(records, findings)
+    extra = judge_checks(checks_input, judged.records, pnid=node.pnid, version=node.version,
+                         plan=steps, skipped_stores=skipped_stores)
+    findings = [f for f in findings if not superseded(f)] + extra.findings
+    steps = merge_steps(steps, extra.steps)
     return Diagnosis(
         node=node,
         checked_at=now,
@@ -170,4 +178,5 @@ def diagnose(
         findings=findings,
         caveats=caveats(steps),
         services={k: list(v) for k, v in services.items()} if services is not None else None,
+        checks=extra.checks,
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from vcfix import clock
 from vcfix.diagnose.classify import CertRecord
 from vcfix.diagnose.model import Diagnosis
 from vcfix.diagnose.plan import Step
-from vcfix.ui.style import Style
+from vcfix.ui.style import Style, safe_text
 
 GROUP_TITLES = (
     ("machine-ssl", "Machine SSL (certificate-manager option 3)"),
@@ -33,6 +33,8 @@ STEP_TOOLS = {
     "solution-users": "certificate-manager option 6",
     "reset-all": "certificate-manager option 8",
     "remove-unused-root": "manual",
+    "data-encipherment": "certool and vecs-cli, then a vpxd restart",
+    "clean-crls": "vecs-cli, then a restart of every service",
     "extension-thumbprints": "psql: VCDB vpx_ext, KB 2112577",
 }
 
@@ -64,6 +66,9 @@ def render(diagnosis: Diagnosis, style: Style, command: str = "vcfix") -> str:
         if records:
             out += ["", style.paint(title, "bold")]
             out += [_cert_line(r, style) for r in records]
+    if diagnosis.checks:
+        out += ["", style.paint("Other checks", "bold")]
+        out += [_check_line(key, check, style) for key, check in diagnosis.checks.items()]
     if diagnosis.skipped_stores:
         out += ["", "Not read: " + ", ".join(diagnosis.skipped_stores)]
     if diagnosis.error:
@@ -91,13 +96,13 @@ def render_plan(plan: Sequence[Step], caveats: Sequence[str], style: Style,
         return [style.paint("Plan", "bold"), "  nothing to do"]
     out = [style.paint("Plan", "bold")]
     for number, step in enumerate(plan, 1):
-        out.append(f"  {number}. {style.paint(step.step, 'bold')} ({STEP_TOOLS[step.step]}): "
+        out.append(f"  {number}. {style.paint(step.step, 'bold')} "
+                   f"({STEP_TOOLS.get(step.step, 'vcfix')}): "
                    f"{step.reason}")
     if caveats:
         out += ["", style.paint("Before you answer certificate-manager", "bold")]
         out += [f"  - {c}" for c in caveats]
-    if next_hint and any(s.option is not None or s.step in ("sts", "extension-thumbprints")
-                                 for s in plan):
+    if next_hint and any(STEP_TOOLS.get(s.step) != "manual" for s in plan):
         out += ["", f"Next: '{command} fix --dry-run' shows every prompt and answer; "
                 f"'{command} fix' runs the plan."]
     return out
@@ -111,3 +116,26 @@ def _cert_line(record: CertRecord, style: Style) -> str:
     signs = f"  signs {len(record.signs)} in use" if record.signs else ""
     return (f"  {style.status(f'{label:<8}', record.status)} {days}  {record.id}  "
             f"{record.facts.not_after:%Y-%m-%d}  {record.facts.subject}{signs}{use}")
+
+
+CHECK_TITLES = {"crls": "CRLs in TRUSTED_ROOT_CRLS", "data_encipherment": "data-encipherment",
+                "lookup_service_trust": "Lookup Service trust"}
+
+
+def _check_line(key: str, check: Dict[str, Any], style: Style) -> str:
+    """One line per check: its status and its main figure (or why it is unknown)."""
+    status = str(check.get("status", "unknown"))
+    if status == "unknown":
+        said = f"not checked: {str(check.get('reason') or 'unknown').split(' | ')[0]}"
+    elif key == "crls":
+        said = f"{check.get('count')} (threshold {check.get('threshold')})"
+    elif key == "data_encipherment":
+        said = f"{str(check.get('not_after', ''))[:10]}, {check.get('days_left')} days left"
+    elif key == "lookup_service_trust":
+        said = (f"{len(check.get('mismatched') or [])} of {check.get('registrations')} "
+                f"registrations of {check.get('node')} trust another certificate")
+    else:
+        said = ""
+    label = status.upper() if status in ("critical", "warning") else status
+    title = CHECK_TITLES.get(key, key.replace("_", " "))
+    return f"  {style.status(f'{label:<8}', status)} {title}: {safe_text(said)}"

@@ -3,8 +3,9 @@
 certificate-manager keeps only its last operation in BACKUP_STORE (option 7 reverts
 just that); vcfix keeps its own copy in the run's ``backup/`` folder (0700, files
 0600): every certificate and private key of every VECS store listed by the diagnosis
-(TRUSTED_ROOT_CRLS is never listed: no step changes it; secret keys cannot be exported
-and are counted apart), the VMCA root certificate and key before option 8, and
+(TRUSTED_ROOT_CRLS only when the plan cleans it, in one file: :mod:`vcfix.fix.crl_backup`;
+secret keys cannot be exported and are counted apart), the VMCA root certificate and key
+before option 8, and
 fixsts.sh's LDIF exports after each sts step (see :mod:`vcfix.fix.sts_step`).
 
 File names are unique and reversible whatever the store or alias (:func:`encode`);
@@ -23,6 +24,7 @@ from vcfix.appliance.parsers.vecs import PRIVATE_KEY, SECRET_KEY, VecsEntry
 from vcfix.appliance.paths import FILES, Appliance
 from vcfix.appliance.runner import Runner
 from vcfix.errors import VcfixError
+from vcfix.fix.crl_backup import backup_crls
 from vcfix.fix.rundir import RunDir
 
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -131,7 +133,7 @@ def _getkey(runner: Runner, store: str, alias: str) -> str:
 
 def backup_before_change(runner: Runner, appliance: Appliance, rundir: RunDir,
                          stores: Mapping[str, Sequence[VecsEntry]], unread: Sequence[str],
-                         *, vmca_root: bool) -> str:
+                         *, vmca_root: bool, crls: bool = False) -> str:
     """The whole backup before the first change; returns the message for the operator.
 
     Raises VcfixError (nothing changed) when a store could not be listed, a key or the
@@ -145,13 +147,16 @@ def backup_before_change(runner: Runner, appliance: Appliance, rundir: RunDir,
     vecs = backup_vecs(runner, rundir, stores)
     vmca = backup_vmca_root(appliance, rundir) if vmca_root else 0
     inventory = {store: [e.alias for e in entries] for store, entries in stores.items()}
+    extra = {"crls": backup_crls(runner, rundir)} if crls else {}
     rundir.backup_complete(vecs_entries=vecs.entries, certificates=vecs.certificates,
                            keys=vecs.keys, stores=vecs.stores, vmca_files=vmca,
-                           inventory=inventory)
+                           inventory=inventory, **extra)
     rundir.event("backup", vecs_entries=vecs.entries, certificates=vecs.certificates,
                  keys=vecs.keys, stores=vecs.stores, secret_keys=vecs.secret_keys,
                  vmca_files=vmca)
     text = vecs.message()
+    if crls:
+        text += f"; {extra['crls']} CRLs of TRUSTED_ROOT_CRLS"
     if vmca:
         text += "; and the VMCA root certificate and key"
     return f"{text}, to {rundir.path / 'backup'}"

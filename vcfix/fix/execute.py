@@ -64,7 +64,8 @@ def execute(ctx: StepContext, before: Diagnosis, collected: Collected, steps: Se
         say(backup_before_change(ctx.runner, ctx.appliance, rundir, collected.stores,
                                  collected.unread_stores,
                                  vmca_root=any(s.step == "reset-all" for s in steps)
-                                 and before.node.node_type != "management"))
+                                 and before.node.node_type != "management",
+                                 crls=any(s.step == "clean-crls" for s in steps)))
         phase = "steps"
         outcomes = run_steps(ctx, steps, plan, rundir, end)
         say("\nDiagnosing again...")

@@ -14,6 +14,11 @@ Pure: every change is an :class:`Action` that says what it does and the exact co
 - ``vmca``: the VMCA root certificate and key files copied back.
 - ``vcdb``: the ``vpx_ext`` thumbprints the run's first extension-thumbprints step saved,
   put back in one transaction (``psql``, the SQL on its standard input).
+
+``TRUSTED_ROOT_CRLS`` is skipped by the per-entry comparison (its entries are not in the
+inventory, and a store of thousands is not listed with its PEMs again): when the run's
+backup holds its CRLs (a ``clean-crls`` run, one ``vecs-crls`` file), :func:`plan_crls`
+puts back, as part of ``vecs``, every CRL that is gone.
 """
 
 from __future__ import annotations
@@ -33,7 +38,8 @@ from vcfix.fix.restore_backup import Backup
 
 PARTS = ("vecs", "sts", "vmca", "vcdb")
 VCDB_KIND = "vcdb-rows"  # backup/step<N>-vcdb.vpx_ext.json (vcfix.fix.ext_step)
-SKIP_STORES = ("TRUSTED_ROOT_CRLS",)
+SKIP_STORES = ("TRUSTED_ROOT_CRLS",)  # see plan_crls
+CRL_KIND = "vecs-crls"
 TRUSTED_ROOTS = "TRUSTED_ROOTS"
 PWFILE = "PASSWORD_FILE"  # replaced by a root-only temporary file when it runs
 
@@ -108,6 +114,25 @@ def plan_vecs(backup: Backup, current: Mapping[str, Sequence[VecsEntry]], sso_us
                 actions.append(Action("vecs", f"unpublish {entry.alias} from VMDIR", "dir-cli",
                                       ["trustedcert", "unpublish", "--cert", str(path),
                                        *publish], credential="sso", files={path: entry.pem}))
+    return actions
+
+
+def plan_crls(backup: Backup, current: Sequence[str], workdir: Path) -> List[Action]:
+    """``current``: the aliases of TRUSTED_ROOT_CRLS now. Every CRL of the backup that is
+    gone is created again from its PEM (written to ``workdir`` first)."""
+    actions: List[Action] = []
+    there = set(current)
+    for item in backup.of_kind(CRL_KIND):
+        data = json.loads(backup.path(item).read_text(encoding="utf-8"))
+        store = str(data.get("store") or SKIP_STORES[0])
+        for number, entry in enumerate(data.get("entries") or [], 1):
+            alias, pem = str(entry.get("alias", "")), str(entry.get("pem") or "")
+            if not alias or not pem or alias in there:
+                continue
+            path = workdir / f"crl-{number}.pem"
+            actions.append(Action("vecs", f"put back the CRL {store}/{alias}", "vecs-cli",
+                                  ["entry", "create", "--store", store, "--alias", alias,
+                                   "--cert", str(path)], files={path: pem}))
     return actions
 
 
@@ -222,6 +247,15 @@ def certificate_set(diagnosis: Mapping[str, Any]) -> Set[Tuple[str, str, str]]:
     (serial empty when an older vcfix wrote it)."""
     items = list(diagnosis.get("certificates") or []) + list(diagnosis.get("sts") or [])
     return {(str(c.get("id")), str(c.get("sha1")), str(c.get("serial", ""))) for c in items}
+
+
+def crl_difference(before: Mapping[str, Any], after: Mapping[str, Any]) -> List[str]:
+    """The CRL count of ``checks.crls`` when it differs (documents without it: nothing)."""
+    counts = [((doc.get("checks") or {}).get("crls") or {}).get("count")
+              for doc in (before, after)]
+    if all(isinstance(c, int) for c in counts) and counts[0] != counts[1]:
+        return [f"TRUSTED_ROOT_CRLS holds {counts[1]} CRLs, {counts[0]} before the run"]
+    return []
 
 
 def differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> List[str]:

@@ -22,15 +22,19 @@ from vcfix.appliance.paths import Appliance
 from vcfix.appliance.pty_tool import run_with_password
 from vcfix.appliance.runner import Runner
 from vcfix.diagnose.collect import _machine_account, collect
+from vcfix.diagnose.crls import LIST_TIMEOUT, read_crls
 from vcfix.diagnose.examine import examine
 from vcfix.errors import EXIT_FAILED, EXIT_OK, VcfixError
 from vcfix.fix.restore_backup import load_backup
 from vcfix.fix.restore_plan import (
+    CRL_KIND,
     PARTS,
     PWFILE,
     VCDB_KIND,
     Action,
+    crl_difference,
     differences,
+    plan_crls,
     plan_sts,
     plan_vcdb,
     plan_vecs,
@@ -80,6 +84,8 @@ def run_restore(opts: RestoreOptions) -> int:
     actions: List[Action] = []
     if "vecs" in opts.parts:
         actions += plan_vecs(backup, now.stores, answers.derived("sso_user"), workdir)
+        if backup.of_kind(CRL_KIND):  # a clean-crls run: the CRLs that are gone
+            actions += plan_crls(backup, read_crls(runner, LIST_TIMEOUT).aliases, workdir)
     machine = _machine_account(runner) if "sts" in opts.parts else ("", "")
     if "sts" in opts.parts:
         current = [(e.dn_cn, e.kind, [c for c in e.certs if isinstance(c, bytes)])
@@ -113,7 +119,8 @@ def run_restore(opts: RestoreOptions) -> int:
         return EXIT_FAILED
     with FixLock(backup.run_dir.parent.parent, command="vcfix restore"):
         execute(say, appliance, runner, actions, workdir, password, machine[1])
-        return check(say, appliance, runner, backup.before, set(opts.parts) == set(PARTS))
+        return check(say, appliance, runner, backup.before, set(opts.parts) == set(PARTS),
+                     crls="vecs" in opts.parts and bool(backup.of_kind(CRL_KIND)))
 
 
 def _read(appliance: Appliance, path: str) -> Optional[bytes]:
@@ -193,10 +200,11 @@ def run_action(appliance: Appliance, runner: Runner, action: Action, password: s
 
 
 def check(say: Say, appliance: Appliance, runner: Runner, before: Dict[str, Any],
-          complete: bool) -> int:
+          complete: bool, crls: bool = False) -> int:
+    """``crls``: the CRLs were put back too, so their count must be that of before."""
     say("\nDiagnosing again...")
     after = examine(appliance, runner=runner).to_json()
-    missing = differences(before, after)
+    missing = differences(before, after) + (crl_difference(before, after) if crls else [])
     if not missing:
         say("Restored: the certificates (ids, thumbprints and serials) and the extension "
             "thumbprints in VCDB are those of diagnosis-before.json.")

@@ -47,7 +47,7 @@ from vcfix.fix.sso_check import verify_sso_password
 from vcfix.fix.step import StepContext, StepKind
 from vcfix.fix.steps import step_kinds
 from vcfix.fix.summary import Header
-from vcfix.fix.verify import EXECUTABLE_STEPS
+from vcfix.fix.verify import EXECUTABLE_STEPS, MANUAL_FINDINGS
 from vcfix.redact import MASK, Redactor
 from vcfix.ui.prompts import Prompter
 from vcfix.ui.style import Style
@@ -92,6 +92,9 @@ def run_fix(opts: FixOptions) -> int:
     runnable = [s for s in chosen if s.step in kinds]
     if not runnable:
         say("\nNothing for vcfix to run.")
+        for finding in before.findings:
+            if finding.code in MANUAL_FINDINGS:  # what is left is done by hand
+                say(f"  ! {finding.message}")
         return EXIT_OK if before.status in ("ok", "warning") and not chosen else EXIT_FAILED
 
     checks = judge_preflight(read_facts(appliance, runner, collected, before.node.node_type),

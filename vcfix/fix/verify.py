@@ -8,8 +8,9 @@ from typing import List
 from vcfix.diagnose.classify import EXPIRED, EXPIRING
 from vcfix.diagnose.model import Diagnosis
 
-EXECUTABLE_STEPS = ("sts", "machine-ssl", "solution-users", "reset-all",
-                    "extension-thumbprints")
+MANUAL_FINDINGS = ("lookup-trust-mismatch",)
+EXECUTABLE_STEPS = ("sts", "machine-ssl", "solution-users", "reset-all", "data-encipherment",
+                    "clean-crls", "extension-thumbprints")
 
 
 @dataclass
@@ -41,6 +42,7 @@ def verify(after: Diagnosis) -> Verification:
     covered = {c for step in after.plan for c in step.certificates}
     for finding in after.findings:
         unused = finding.code in ("expired-unused", "backup-copy")
-        if unused and not set(finding.certificates) <= covered:
+        uncovered = unused and not set(finding.certificates) <= covered
+        if uncovered or finding.code in MANUAL_FINDINGS:  # manual: the message says how
             leftovers.append(finding.message)
     return Verification(not problems, problems, leftovers)

@@ -90,7 +90,10 @@ def build_state(scenario: str, *, version: str, pnid: str, node_type: str,
         SCENARIOS[scenario], now=now, pnid=pnid, domain=domain, machine_id=machine_id,
         with_hvc_wcp=not version.startswith("6."), keys=keys,
     )
+    extra = {"lookup_ssl_trust": certs["lookup_ssl_trust"]} if "lookup_ssl_trust" in certs \
+        else {}
     state: lab_state.State = {
+        **extra,
         "lab_format": lab_state.LAB_FORMAT,
         "scenario": scenario,
         "created": clock.iso(now),

@@ -189,6 +189,7 @@ def reissue_machine_ssl(state: lab_state.State, fields: CertFields,
     issued = pki.make_leaf(current_root(state), subject(hosts[0], fields),
                            *_window(now, TWO_YEARS), sans=hosts, ips=ips)
     _set_entry(state, MACHINE_SSL_STORE, MACHINE_SSL_ALIAS, issued)
+    state.pop("lookup_ssl_trust", None)  # certificate-manager updates the registrations
     return issued
 
 

@@ -18,7 +18,10 @@ SOLUTION_USERS = "solution_users"  # machine, vsphere-webclient, vpxd, ... store
 STS = "sts"  # the STS signing certificate in VMDIR
 OTHER = "other"  # data-encipherment, SMS: long-lived, signed by the root
 STALE_ROOT = "stale_root"  # an old root left in TRUSTED_ROOTS (only when set)
-GROUPS = (ROOT, MACHINE_SSL, SOLUTION_USERS, STS, OTHER, STALE_ROOT)
+DATA_ENCIPHERMENT = "data_encipherment"  # its own dates when set (else OTHER's)
+STALE_MACHINE_SSL = "stale_machine_ssl"  # an old Machine SSL the Lookup Service still trusts
+GROUPS = (ROOT, MACHINE_SSL, SOLUTION_USERS, STS, OTHER, STALE_ROOT, DATA_ENCIPHERMENT,
+          STALE_MACHINE_SSL)
 
 TEN_YEARS = 3652
 TWO_YEARS = 730
@@ -55,6 +58,7 @@ class Scenario:
     description: str
     lives: Mapping[str, Life] = field(default_factory=lambda: _deployed(200))
     stale_extensions: bool = False  # VCDB vpx_ext holds an older vpxd-extension thumbprint
+    crls: int = 3  # entries in TRUSTED_ROOT_CRLS
 
     def life(self, group: str) -> Optional[Life]:
         """The dates of ``group``, or None if the scenario has no such certificate."""
@@ -127,6 +131,25 @@ _LIST = (
         _renewed(400),
         stale_extensions=True,
     ),
+    Scenario(
+        "crls-many",
+        "TRUSTED_ROOT_CRLS holds 120 CRLs (over 30: vcfix plans clean-crls); the rest healthy",
+        crls=120,
+    ),
+    Scenario(
+        "data-encipherment-expired",
+        "the data-encipherment certificate expired 10 days ago (option 8, run 400 days ago, "
+        "never reissues it); the rest healthy",
+        {ROOT: Life(400, TEN_YEARS - 400), OTHER: Life(400, TEN_YEARS - 400),
+         **{g: Life(200, TWO_YEARS - 200) for g in (MACHINE_SSL, SOLUTION_USERS, STS)},
+         DATA_ENCIPHERMENT: Life(TEN_YEARS + 10, -10)},
+    ),
+    Scenario(
+        "lookup-trust-stale",
+        "the Lookup Service registrations still trust the Machine SSL certificate replaced "
+        "200 days ago; the certificates are healthy",
+        _renewed(745, stale_machine_ssl=Life(745, -15)),
+    ),
 )
 
 SCENARIOS: Dict[str, Scenario] = {s.name: s for s in _LIST}
@@ -179,6 +202,8 @@ def make_certificates(scenario: Scenario, *, now: dt.datetime, pnid: str, domain
                       machine_id: str, with_hvc_wcp: bool,
                       keys: Optional[KeyPool] = None) -> Dict[str, Any]:
     """The ``vecs``, ``vmdir`` and ``vmca`` parts of a lab state for ``scenario``."""
+    import base64
+
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
 
@@ -187,7 +212,9 @@ def make_certificates(scenario: Scenario, *, now: dt.datetime, pnid: str, domain
     stores = SOLUTION_USER_STORES + (SOLUTION_USER_STORES_70 if with_hvc_wcp else ())
     pool = keys or SHARED_KEYS
     stale = scenario.life(STALE_ROOT) is not None
-    pool.reserve(5 + stale + len(stores))  # root, (stale root,) Machine SSL, STS, 2 others
+    old_machine = scenario.life(STALE_MACHINE_SSL) is not None
+    # root, (stale root,) Machine SSL, STS, 2 others, (old Machine SSL)
+    pool.reserve(5 + stale + old_machine + len(stores))
     key = pool.lab()
     dcs = domain.split(".")
     root_subject = pki.name("CA", dc=dcs, c="US", st="California", o=pnid,
@@ -212,7 +239,8 @@ def make_certificates(scenario: Scenario, *, now: dt.datetime, pnid: str, domain
         roots.insert(0, pki.make_ca(root_subject, *scenario.window(STALE_ROOT, now),
                                     key=next(key)))
     crls = []
-    for days in (30, 20, 10):
+    for number in range(scenario.crls):
+        days = 30 - 10 * number if scenario.crls <= 3 else 30 + number  # distinct CRLs
         built = (x509.CertificateRevocationListBuilder().issuer_name(root.cert.subject)
                  .last_update(now - dt.timedelta(days=days))
                  .next_update(now + dt.timedelta(days=365 - days))
@@ -233,12 +261,19 @@ def make_certificates(scenario: Scenario, *, now: dt.datetime, pnid: str, domain
         issued = leaf(f"{store}-{machine_id}", SOLUTION_USERS, ou=f"mID-{machine_id}")
         vecs[store] = [entry(store, "Private Key", issued)]
     vecs["APPLMGMT_PASSWORD"] = [entry("location_password_default", "Secret Key")]
+    own_dates = scenario.life(DATA_ENCIPHERMENT) is not None
     vecs["data-encipherment"] = [entry("data-encipherment", "Private Key",
-                                       leaf("data-encipherment", OTHER))]
+                                       leaf("data-encipherment",
+                                            DATA_ENCIPHERMENT if own_dates else OTHER))]
     vecs["SMS"] = [entry("sms_self_signed", "Private Key", leaf("sms", OTHER))]
     sts = leaf("ssoserverSign", STS, sans=())
     chain = [sts.cert_pem, root.cert_pem]
+    extra: Dict[str, Any] = {}
+    if old_machine:  # what the Lookup Service registrations trust (base64 DER)
+        old = leaf(pnid, STALE_MACHINE_SSL).cert.public_bytes(serialization.Encoding.DER)
+        extra["lookup_ssl_trust"] = base64.b64encode(old).decode("ascii")
     return {
+        **extra,
         "vecs": vecs,
         "vmdir": {
             "tenant_credentials": [{"cn": "TenantCredential-1", "certs": chain,

@@ -27,6 +27,7 @@ FAKES: Dict[str, Tuple[str, str]] = {
     "vdcadmintool": ("/usr/lib/vmware-vmdir/bin/vdcadmintool", "vdcadmintool"),
     "dir-cli": ("/usr/lib/vmware-vmafd/bin/dir-cli", "dir_cli"),
     "lstool": ("/usr/lib/vmware-lookupsvc/tools/lstool.py", "lstool"),
+    "certool": ("/usr/lib/vmware-vmca/bin/certool", "certool"),
     "psql": ("/opt/vmware/vpostgres/current/bin/psql", "psql"),
 }
 

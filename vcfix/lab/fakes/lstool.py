@@ -2,7 +2,8 @@
 
 ``lstool.py list --url URL [--no-check-cert] [--type SERVICE_TYPE]``. The URL must
 be this release's local Lookup Service (``http://localhost:7090/lookupservice/sdk``
-on 7.0+, port 7080 on 6.x) or ``https://<PNID>/lookupservice/sdk``; otherwise, or
+on 7.0+, port 7080 on 6.x) or ``https://<PNID>/lookupservice/sdk``; on a management node
+only ``https://<dc_name>/lookupservice/sdk`` (its PSC, which always answers); otherwise, or
 when lookupsvc or vmdird is stopped, it fails with a Python traceback ending in
 ``ConnectionRefusedError``, exit 1. Every call prints the JVM's
 ``Picked up JAVA_TOOL_OPTIONS: ...`` line on stderr first, as appliances do.
@@ -70,13 +71,16 @@ def main(argv: Sequence[str], lab_root: Path) -> int:
 
 
 def _reachable(state: lab_state.State, url: str) -> bool:
+    parts = urlsplit(url.strip())
+    remote = (parts.scheme == "https" and parts.port in (None, 443)
+              and parts.path.rstrip("/") == "/lookupservice/sdk")
+    if state.get("node_type") == "management":  # the PSC (not simulated) always answers
+        return remote and (parts.hostname or "") == str(state.get("dc_name", "")).lower()
     if not service_running(state, "lookupsvc") or not dom.vmdir_running(state):
         return False
-    parts = urlsplit(url.strip())
     if url.strip().rstrip("/") == local_url(state):
         return True
-    return (parts.scheme == "https" and (parts.hostname or "") == str(state["pnid"]).lower()
-            and parts.port in (None, 443) and parts.path.rstrip("/") == "/lookupservice/sdk")
+    return remote and (parts.hostname or "") == str(state["pnid"]).lower()
 
 
 def view(lab_root: Path, state: lab_state.State) -> List[Dict[str, Any]]:
@@ -94,10 +98,12 @@ def view(lab_root: Path, state: lab_state.State) -> List[Dict[str, Any]]:
 
 
 def owner(state: lab_state.State) -> Owner:
+    """The node's registrations' owner; they trust its Machine SSL certificate, unless the
+    state's ``lookup_ssl_trust`` (base64 DER: stale registrations) says otherwise."""
     entry = lab_state.vecs_entry(state, "MACHINE_SSL_CERT", "__MACHINE_CERT") or {}
     pem = str(entry.get("cert") or "")
-    der_b64 = "".join(ln.strip() for ln in pem.splitlines()
-                      if ln.strip() and not ln.startswith("-----"))
+    der_b64 = str(state.get("lookup_ssl_trust") or "") or "".join(
+        ln.strip() for ln in pem.splitlines() if ln.strip() and not ln.startswith("-----"))
     return Owner(host=str(state["pnid"]), machine_id=str(state["machine_id"]),
                  site=str(state.get("site", "default-site")), domain=str(state["domain"]),
                  ssl_trust=der_b64)

@@ -4,8 +4,9 @@ Supported: ``store list``; ``entry list --store S [--text]``;
 ``store create --name S``; ``entry getcert --store S --alias A [--output FILE]``;
 ``entry getkey`` (same options);
 ``entry create --store S --alias A --cert FILE [--key FILE]`` (a Private Key entry with
-``--key``, else a Trusted Cert; the store is created if needed; an existing alias is
-error 183); ``entry delete --store S --alias A [-y]`` (without ``-y`` it asks
+``--key``, else a Trusted Cert, or a CRL entry when FILE holds an ``X509 CRL``; the store
+is created if needed; an existing alias is error 183);
+``entry delete --store S --alias A [-y]`` (without ``-y`` it asks
 ``Warning: This operation will delete entry [A] from store [S] Do you wish to continue? (y/n) :``).
 Output as in docs/lab.md and the vendor reference: ``Label :<TAB>value`` lines
 (spaces instead of TABs when the state setting ``vecs_spaces`` is true).
@@ -130,9 +131,10 @@ def _read(path: str, marker: str) -> str:
 
 
 def _create(lab_root: Path, values: Dict[str, str]) -> int:
-    cert = _read(values["--cert"], "BEGIN CERTIFICATE")
+    crl = "BEGIN X509 CRL" in _read(values["--cert"], "-----BEGIN ")
+    cert = _read(values["--cert"], "BEGIN X509 CRL" if crl else "BEGIN CERTIFICATE")
     key = _read(values["--key"], "PRIVATE KEY") if "--key" in values else None
-    kind = lab_state.PRIVATE_KEY if key else lab_state.TRUSTED_CERT
+    kind = lab_state.PRIVATE_KEY if key else lab_state.CRL if crl else lab_state.TRUSTED_CERT
     with lab_state.transaction(lab_root) as current:
         entries = current.setdefault("vecs", {}).setdefault(values["--store"], [])
         if any(e.get("alias") == values["--alias"] for e in entries):
