@@ -39,7 +39,8 @@ def test_each_check_scenario(scenario: str, tmp_path: Path, fixed_clock: dt.date
     assert [s["step"] for s in doc["plan"]] == plan
     assert all(s["option"] is None for s in doc["plan"])
     checks = doc["checks"]
-    assert set(checks) == {"crls", "data_encipherment", "lookup_service_trust"}
+    assert set(checks) == {"crls", "data_encipherment", "lookup_service_trust",
+                           "extension_thumbprints"}
     for name, check in checks.items():
         assert check["status"] == (check_status if name == key else "ok"), name
         assert all(set(f) == {"severity", "summary", "procedure", "kb"}
@@ -65,7 +66,8 @@ def test_healthy_checks_are_ok(tmp_path: Path, fixed_clock: dt.datetime,
     code, doc = diagnose_json(create_lab(tmp_path / "lab", "healthy"), capsys)
     assert code == 0 and doc["plan"] == []
     assert {k: c["status"] for k, c in doc["checks"].items()} == {
-        "crls": "ok", "data_encipherment": "ok", "lookup_service_trust": "ok"}
+        "crls": "ok", "data_encipherment": "ok", "lookup_service_trust": "ok",
+        "extension_thumbprints": "ok"}
     assert doc["checks"]["crls"]["count"] == 3
     assert doc["checks"]["lookup_service_trust"]["registrations"] > 30
 
