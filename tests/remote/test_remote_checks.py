@@ -22,7 +22,8 @@ def test_the_checks_over_ssh(sshd: Sshd, tmp_path: Path, fixed_clock: dt.datetim
     assert cli.main([*remote_args(sshd, root), "diagnose", "--json"]) == 2
     doc = json.loads(capsys.readouterr().out)
     assert {k: c["status"] for k, c in doc["checks"].items()} == {
-        "crls": "ok", "data_encipherment": "ok", "lookup_service_trust": "critical"}
+        "crls": "ok", "data_encipherment": "ok", "lookup_service_trust": "critical",
+        "extension_thumbprints": "ok"}
     assert doc["checks"]["crls"]["count"] == 3
 
 
