@@ -241,18 +241,7 @@ def vault(fleet: Fleet) -> List[str]:
     return ["--vault-password-file", str(password_file), "-e", f"@{vars_file}"]
 
 
-def multi_host_preupgrade() -> bool:
-    """Whether this tree's ``vcfix preupgrade`` takes ``--hosts-file`` (issue 13's several-host
-    preupgrade, written on another branch)."""
-    done = subprocess.run([*VCFIX, "preupgrade", "--help"], capture_output=True, text=True,
-                          timeout=60)
-    return "--hosts-file" in done.stdout
-
-
 def test_preupgrade_of_a_three_node_domain(fleet: Fleet, vault: List[str]) -> None:
-    if not multi_host_preupgrade():
-        pytest.skip("vcfix preupgrade has no --hosts-file in this tree yet (issue 13's "
-                    "several-host preupgrade): this test runs once it is merged")
     roots = create_domain_lab(fleet.base / "elm", "elm-healthy", nodes=3, now=FIXED_NOW)
     nodes = {root.name.split(".")[0]: {"ansible_host": "127.0.0.1",
                                        "ansible_port": fleet.server.port,

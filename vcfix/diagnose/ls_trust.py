@@ -19,14 +19,14 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
+from vcfix.appliance.lstool_run import list_registrations
 from vcfix.appliance.parsers import vmafd
-from vcfix.appliance.parsers.lstool import LSTOOL_HINT, Registration, parse_lstool
+from vcfix.appliance.parsers.lstool import Registration
 from vcfix.appliance.paths import Appliance
-from vcfix.appliance.runner import Runner, tail
+from vcfix.appliance.runner import Runner
 from vcfix.diagnose.checks import CheckFinding, CheckReport
 from vcfix.diagnose.classify import CertRecord
 from vcfix.diagnose.plan import STATUS_CRITICAL, STATUS_OK, STATUS_UNKNOWN, STATUS_WARNING, Step
-from vcfix.errors import VcfixError
 
 KB = "KB 80469"
 REPLACING_STEPS = ("machine-ssl", "reset-all")  # certificate-manager re-registers on these
@@ -51,21 +51,11 @@ def read_registrations(appliance: Appliance, runner: Runner, node_type: Optional
     7080 on 6.x), or on a vCenter with an external PSC (``node_type`` management) the PSC's
     (``vmafd-cli get-ls-location``); a script that is not executable runs with the
     appliance's python. ``timeout``: default the runner's (``diagnose --timeout``)."""
-    script = appliance.tool("lstool")
-    port = 7080 if "/vmidentity/" in str(script) else 7090
-    url = f"http://localhost:{port}/lookupservice/sdk"
+    url = None
     if node_type == "management":  # the Lookup Service runs on the PSC
         located = runner.run("vmafd-cli", ["get-ls-location", "--server-name", "localhost"])
         url = vmafd.parse_value(located.stdout, located.command)
-    args = ["list", "--url", url, "--no-check-cert"]
-    if appliance.transport.executable(str(script)):
-        done = runner.run("lstool", args, check=False, timeout=timeout)
-    else:
-        done = runner.run("python", [str(script), *args], check=False, timeout=timeout)
-    if done.returncode != 0:
-        raise VcfixError(f"'{done.command}' failed with exit code {done.returncode}",
-                         details=tail(done.stderr) or tail(done.stdout), hint=LSTOOL_HINT)
-    return parse_lstool(done.stdout + "\n" + done.stderr, done.command)
+    return list_registrations(appliance, runner, url, timeout)
 
 
 def _der(trust: str) -> Optional[bytes]:

@@ -14,11 +14,11 @@ from __future__ import annotations
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, List, Optional, Sequence, Tuple, TypeVar
+from typing import Callable, List, Optional, Tuple, TypeVar
 
 from vcfix import clock
+from vcfix.appliance.lstool_run import list_registrations
 from vcfix.appliance.parsers import vmafd
-from vcfix.appliance.parsers.lstool import LSTOOL_HINT
 from vcfix.appliance.paths import Appliance
 from vcfix.appliance.pty_tool import run_with_password
 from vcfix.appliance.runner import Runner, display, tail
@@ -240,15 +240,4 @@ def registrations(appliance: Appliance, runner: Runner) -> List[parsers.Registra
     The 7.0+ path answers on port 7090, the 6.x path on 7080. A script that is not
     executable runs with the appliance's python.
     """
-    script = appliance.tool("lstool")
-    port = 7080 if "/vmidentity/" in str(script) else 7090
-    args: Sequence[str] = ["list", "--url", f"http://localhost:{port}/lookupservice/sdk",
-                           "--no-check-cert"]
-    if appliance.transport.executable(str(script)):
-        done = runner.run("lstool", args, check=False, timeout=LSTOOL_TIMEOUT)
-    else:
-        done = runner.run("python", [str(script), *args], check=False, timeout=LSTOOL_TIMEOUT)
-    if done.returncode != 0:
-        raise VcfixError(f"'{done.command}' failed with exit code {done.returncode}",
-                         details=tail(done.stderr) or tail(done.stdout), hint=LSTOOL_HINT)
-    return parsers.parse_lstool(done.stdout + "\n" + done.stderr, done.command)
+    return list_registrations(appliance, runner, timeout=LSTOOL_TIMEOUT)
