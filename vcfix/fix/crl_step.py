@@ -10,16 +10,14 @@ the threshold. ``vcfix restore RUN_DIR`` puts the deleted CRLs back.
 
 from __future__ import annotations
 
-from typing import Callable, List, Tuple
+from typing import List, Tuple
 
-from vcfix import clock
 from vcfix.diagnose.crls import LIST_TIMEOUT, STORE, THRESHOLD, read_crls
 from vcfix.diagnose.plan import Step
 from vcfix.errors import VcfixError
 from vcfix.fix.crl_backup import saved_crls
-from vcfix.fix.services import run_all
+from vcfix.fix.restart import restart_all
 from vcfix.fix.step import StepContext, StepKind, StepOutcome
-from vcfix.fix.waiting import Waiting, describe
 from vcfix.ui.progress import Progress
 
 OUTAGE_MINUTES = 20  # a restart of every service
@@ -92,23 +90,13 @@ class CleanCrlsStep(StepKind):
         finally:
             progress.done()
         ctx.rundir.event("crls_deleted", deleted=deleted, left_alone=left_alone)
-        for action in ("stop", "start"):
-            ctx.say(f"service-control --{action} --all ...")
-            ctx.rundir.header(f"service-control --{action} --all (after clean-crls)")
-            started = clock.iso(clock.now())
-            shown = Progress(f"service-control --{action}")
-            try:
-                result = run_all(ctx.runner, action, shown.line, rundir=ctx.rundir,
-                                 on_wait=_show_wait(shown))
-            finally:
-                shown.done()
-            ctx.rundir.event("service_control", action=action, ok=result.ok, started=started,
-                             failed_service=result.failed_service, error=result.error)
-            if not result.ok:
-                return StepOutcome(False, f"{deleted} CRLs deleted, but "
-                                   f"{result.failed_service or 'a service'} failed to {action}",
-                                   [result.error, *result.last_lines,
-                                    "start it by hand (service-control --start --all)"])
+        failed = restart_all(ctx, "clean-crls")
+        if failed is not None:
+            action, result = failed
+            return StepOutcome(False, f"{deleted} CRLs deleted, but "
+                               f"{result.failed_service or 'a service'} failed to {action}",
+                               [result.error, *result.last_lines,
+                                "start it by hand (service-control --start --all)"])
         after = read_crls(ctx.runner, LIST_TIMEOUT).count
         if after > THRESHOLD:
             return StepOutcome(False, f"clean-crls: {deleted} CRLs deleted, but {STORE} holds "
@@ -118,6 +106,3 @@ class CleanCrlsStep(StepKind):
         return StepOutcome(True, f"{deleted} CRLs deleted from {STORE} (kept in the run's "
                            f"backup); {after} after the restart", [])
 
-
-def _show_wait(progress: Progress) -> Callable[[Waiting], None]:
-    return lambda waiting: progress.waiting(describe(waiting))

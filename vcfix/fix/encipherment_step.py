@@ -24,10 +24,10 @@ from vcfix.diagnose.encipherment import ALIAS, STORE
 from vcfix.diagnose.plan import Step
 from vcfix.errors import VcfixError
 from vcfix.fix.certool import certool_defaults
+from vcfix.fix.restart import restart_one
 from vcfix.fix.step import StepContext, StepKind, StepOutcome
 
 SERVICE = "vmware-vpxd"
-RESTART_TIMEOUT = 900.0
 MIN_DAYS_LEFT = 180
 OUTAGE_MINUTES = 5
 CFG_FIELDS = (("Country", "certificate.country"), ("Organization", "certificate.organization"),
@@ -131,15 +131,12 @@ class DataEnciphermentStep(StepKind):
                                f"and the new one could not be stored: {exc.message}",
                                [*exc.details, f"put the old one back: 'vcfix restore "
                                 f"{ctx.rundir.path if ctx.rundir else 'RUN_DIR'}'"])
-        for action in ("stop", "start"):
-            ctx.say(f"service-control --{action} {SERVICE} ...")
-            try:
-                ctx.runner.run("service-control", [f"--{action}", SERVICE],
-                               timeout=RESTART_TIMEOUT)
-            except VcfixError as exc:
-                return StepOutcome(False, f"data-encipherment stored, but {SERVICE} failed to "
-                                   f"{action}: {exc.message}",
-                                   [*exc.details, f"start it: service-control --start {SERVICE}"])
+        failed = restart_one(ctx, SERVICE, "the new data-encipherment entry")
+        if failed is not None:
+            action, error = failed
+            return StepOutcome(False, f"data-encipherment stored, but {SERVICE} failed to "
+                               f"{action}: {error.message}",
+                               [*error.details, f"start it: service-control --start {SERVICE}"])
         return self.check(ctx, pem)
 
     def check_new(self, pem: str) -> Optional[str]:

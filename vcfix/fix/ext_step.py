@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 from typing import List, Sequence, Tuple
 
-from vcfix import clock
 from vcfix.diagnose.extensions import (
     EXTENSIONS,
     KB,
@@ -29,11 +28,11 @@ from vcfix.diagnose.extensions import (
 from vcfix.diagnose.plan import Step
 from vcfix.diagnose.read_extensions import psql, read_expected, select_registrations
 from vcfix.errors import VcfixError
+from vcfix.fix.restart import restart_one
 from vcfix.fix.step import StepContext, StepKind, StepOutcome
 
 SERVICE = "vmware-vpxd"
 OUTAGE_MINUTES = 3
-RESTART_TIMEOUT = 900.0
 BACKUP_KIND = "vcdb-rows"
 PSQL = "psql " + " ".join(PSQL_ARGS)
 
@@ -128,18 +127,13 @@ class ExtensionThumbprintsStep(StepKind):
                                "commit: the rows were not changed", [exc.one_line()])
         ctx.rundir.event("extension_thumbprints", number=ctx.step_number, expected=expected,
                          stale=ids, backup=name, updated=True)
-        for action in ("stop", "start"):
-            ctx.say(f"service-control --{action} {SERVICE} ...")
-            ctx.rundir.header(f"service-control --{action} {SERVICE} (after the update, "
-                              f"{clock.iso(clock.now())})")
-            try:
-                ctx.runner.run("service-control", [f"--{action}", SERVICE],
-                               timeout=RESTART_TIMEOUT)
-            except VcfixError as exc:
-                return StepOutcome(False, f"the extension thumbprints were updated, but "
-                                   f"{SERVICE} failed to {action}",
-                                   [exc.one_line(), f"start it by hand: service-control "
-                                    f"--start {SERVICE}"])
+        failed = restart_one(ctx, SERVICE, "the update")
+        if failed is not None:
+            action, error = failed
+            return StepOutcome(False, f"the extension thumbprints were updated, but "
+                               f"{SERVICE} failed to {action}",
+                               [error.one_line(), f"start it by hand: service-control "
+                                f"--start {SERVICE}"])
         return self.check(ctx, expected, ids)
 
     def check(self, ctx: StepContext, expected: str, ids: Sequence[str]) -> StepOutcome:

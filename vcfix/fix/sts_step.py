@@ -10,9 +10,8 @@ this node and reads the STS certificate again.
 from __future__ import annotations
 
 from pathlib import Path, PurePosixPath
-from typing import Callable, Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
-from vcfix import clock
 from vcfix.appliance.paths import FILES
 from vcfix.diagnose.examine import examine
 from vcfix.diagnose.plan import Step
@@ -22,7 +21,7 @@ from vcfix.fix.dialog.driver import describe_dialog, run_dialog
 from vcfix.fix.dialog.match import check_answers
 from vcfix.fix.dialog.playbook import load
 from vcfix.fix.other_nodes import other_nodes
-from vcfix.fix.services import run_all
+from vcfix.fix.restart import restart_all
 from vcfix.fix.step import (
     StepContext,
     StepKind,
@@ -31,7 +30,7 @@ from vcfix.fix.step import (
     child_env,
     dialog_outcome,
 )
-from vcfix.fix.waiting import Waiting, describe
+from vcfix.fix.waiting import describe
 from vcfix.ui.progress import Progress
 
 BASH = "/bin/bash"  # the appliance's shell runs the script, as the KB says (bash fixsts.sh)
@@ -152,26 +151,15 @@ class StsStep(StepKind):
             outcome.details.append(f"its log: {ctx.appliance.file('fixsts_log')}")
             return outcome
         ctx.say(f"fixsts.sh finished; {kept} LDIF export(s) copied to the run's backup.")
-        for action in ("stop", "start"):
-            ctx.say(f"service-control --{action} --all ...")
-            ctx.rundir.header(f"service-control --{action} --all (after fixsts.sh)")
-            started = clock.iso(clock.now())
-            shown = Progress(f"service-control --{action}")
-            try:
-                services = run_all(ctx.runner, action, shown.line, rundir=ctx.rundir,
-                                   on_wait=_show_wait(shown))
-            finally:
-                shown.done()
-            ctx.rundir.event("service_control", action=action, ok=services.ok,
-                             started=started, failed_service=services.failed_service,
-                             error=services.error)
-            if not services.ok:
-                name = services.failed_service or "a service"
-                return StepOutcome(False, f"fixsts.sh replaced the STS certificate, but "
-                                   f"{name} failed to {action}",
-                                   [services.error, *services.last_lines,
-                                    "start it by hand (service-control --start --all) before "
-                                    "any other step"])
+        failed = restart_all(ctx, "fixsts.sh")
+        if failed is not None:
+            action, services = failed
+            name = services.failed_service or "a service"
+            return StepOutcome(False, f"fixsts.sh replaced the STS certificate, but "
+                               f"{name} failed to {action}",
+                               [services.error, *services.last_lines,
+                                "start it by hand (service-control --start --all) before "
+                                "any other step"])
         return self.check(ctx)
 
     def runnable_copy(self, ctx: StepContext) -> Path:
@@ -228,10 +216,6 @@ class StsStep(StepKind):
         return StepOutcome(True, f"STS signing certificate replaced: valid until "
                            f"{until:%Y-%m-%d} ({min(r.days_left for r in leaves)} days)",
                            notes, follow)
-
-
-def _show_wait(progress: Progress) -> Callable[[Waiting], None]:
-    return lambda waiting: progress.waiting(describe(waiting))
 
 
 def other_nodes_note(ctx: StepContext) -> str:
